@@ -1,0 +1,183 @@
+"""The only place that opens the database: connection factory, hardening, migrations, transactions.
+
+One DuckDB instance per process; every unit of work takes its own cursor (a DuckDB connection
+object must not be shared between Streamlit's session threads).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+from lib.schema import LATEST_VERSION, MIGRATIONS
+
+log = logging.getLogger(__name__)
+
+DB_ENV = "CAREER_CONVERSATIONS_DB"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "career_conversations.duckdb"
+
+# Blocks reading arbitrary files through SQL and fetching extensions; locked after start so a
+# query cannot switch it back on.
+HARDENED_CONFIG = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+}
+
+
+class DatabaseUnavailable(Exception):
+    """The database file cannot be used right now; `str(self)` is safe to show a user."""
+
+    def __init__(self, message: str, how_to_fix: str):
+        super().__init__(message)
+        self.how_to_fix = how_to_fix
+
+
+def database_path() -> Path:
+    """The file in use: `$CAREER_CONVERSATIONS_DB`, or data/career_conversations.duckdb."""
+    configured = os.environ.get(DB_ENV, "").strip()
+    return Path(configured).expanduser() if configured else DEFAULT_DB_PATH
+
+
+def _explain_open_error(path: Path, exc: Exception) -> DatabaseUnavailable:
+    text = str(exc).replace(str(path), "<file>")  # a folder named e.g. "padlock" is no lock
+    if "lock" in text.lower():
+        holder = re.search(r"PID (\d+)", text)
+        who = f" (process {holder.group(1)})" if holder else ""
+        return DatabaseUnavailable(
+            f"The database file {path.name} is in use by another program{who}.",
+            "Only one program can use the file at a time. Stop the other program — for example a "
+            "running `streamlit run app.py` — or do the work from inside the app, then try again.",
+        )
+    if "not a valid duckdb database" in text.lower() or "magic" in text.lower():
+        return DatabaseUnavailable(
+            f"The file {path} is not a Career Conversations database.",
+            f"Point {DB_ENV} at another file, or move this file away. It has not been changed.",
+        )
+    return DatabaseUnavailable(
+        f"The database file {path.name} could not be opened.",
+        "Check that the folder exists and is writable, then try again.",
+    )
+
+
+def connect(path: Path | str | None = None, *, migrate: bool = True) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) the database file, harden it and bring its schema up to date."""
+    path = Path(path) if path is not None else database_path()
+    try:
+        if str(path) != ":memory:":
+            path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        log.warning("cannot create the folder for database %s: %s", path, exc)
+        raise _explain_open_error(path, exc) from exc
+    try:
+        con = duckdb.connect(str(path), config=dict(HARDENED_CONFIG))
+    except (duckdb.IOException, duckdb.InvalidInputException, duckdb.SerializationException) as exc:
+        log.warning("cannot open database %s: %s", path, exc)
+        raise _explain_open_error(path, exc) from exc
+    con.execute("SET lock_configuration = true")
+    if migrate:
+        migrate_database(con)
+    return con
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A cursor inside BEGIN … COMMIT; any exception rolls back and is re-raised.
+
+    DuckDB can answer COMMIT after a failed statement without error while storing nothing, and
+    a multi-statement string or `executemany` outside a transaction is not atomic, so every
+    write goes through here.
+    """
+    cur = con.cursor()
+    try:
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            yield cur
+            # A failed statement the caller caught leaves the transaction aborted, and COMMIT
+            # would then store nothing without error; this probe raises in that state instead.
+            cur.execute("SELECT 1")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        cur.execute("COMMIT")
+    finally:
+        cur.close()
+
+
+@contextmanager
+def reading(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A fresh cursor for a read; closed afterwards."""
+    cur = con.cursor()
+    try:
+        yield cur
+    finally:
+        cur.close()
+
+
+def with_retry(fn, *, attempts: int = 4):
+    """Run `fn()` again when two sessions touched the same row at once (DuckDB write conflict)."""
+    for attempt in range(attempts):
+        try:
+            return fn()
+        except duckdb.TransactionException:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.02 * (attempt + 1))
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    with reading(con) as cur:
+        exists = cur.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+        ).fetchone()[0]
+        if not exists:
+            return 0
+        return cur.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+
+
+def migrate_database(con: duckdb.DuckDBPyConnection, migrations=None) -> int:
+    """Apply every migration not yet recorded, each in its own transaction. Returns the version."""
+    migrations = MIGRATIONS if migrations is None else migrations
+    with transaction(con) as cur:
+        cur.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version ("
+            " version INTEGER PRIMARY KEY, description VARCHAR NOT NULL,"
+            " applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)"
+        )
+    current = schema_version(con)
+    for version, description, statements in migrations:
+        if version <= current:
+            continue
+        with transaction(con) as cur:
+            for statement in statements:
+                cur.execute(statement)
+            cur.execute(
+                "INSERT INTO schema_version (version, description) VALUES (?, ?)",
+                [version, description],
+            )
+        log.info("database migrated to version %s (%s)", version, description)
+        current = version
+    return current
+
+
+__all__ = [
+    "DB_ENV",
+    "DEFAULT_DB_PATH",
+    "DatabaseUnavailable",
+    "LATEST_VERSION",
+    "connect",
+    "database_path",
+    "migrate_database",
+    "reading",
+    "schema_version",
+    "transaction",
+    "with_retry",
+]

@@ -1,0 +1,260 @@
+"""Every read of the tracker, named for its result. Each is scoped to one user and parameterized,
+and returns a small frame (one student's records, or an aggregate sized for a chart)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from lib.db import reading
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The dashboard's filters. Empty `industries` means every industry."""
+
+    start: dt.date | None = None
+    end: dt.date | None = None
+    industries: tuple[str, ...] = field(default_factory=tuple)
+
+    def params(self, user_id: int) -> dict:
+        return {
+            "user_id": user_id,
+            "start": self.start or dt.date(1900, 1, 1),
+            "end": self.end or dt.date(9999, 12, 31),
+            "industries": list(self.industries),
+        }
+
+
+_INDUSTRY_FILTER = "(len($industries::VARCHAR[]) = 0 OR list_contains($industries::VARCHAR[], c.industry))"
+
+
+def _frame(con, sql: str, params) -> pd.DataFrame:
+    with reading(con) as cur:
+        return cur.execute(sql, params).df()
+
+
+def has_records(con, user_id: int) -> bool:
+    with reading(con) as cur:
+        return bool(cur.execute(
+            "SELECT EXISTS (SELECT 1 FROM contacts WHERE user_id = ?)", [user_id]
+        ).fetchone()[0])
+
+
+def user_profile(con, user_id: int) -> dict | None:
+    with reading(con) as cur:
+        row = cur.execute("SELECT id, display_name, role, weekly_goal FROM users WHERE id = ?",
+                          [user_id]).fetchone()
+    if row is None:
+        return None
+    return {"id": row[0], "display_name": row[1], "role": row[2], "weekly_goal": row[3]}
+
+
+def contact_industries(con, user_id: int) -> list[str]:
+    """The industries this user's contacts are in, for filters."""
+    with reading(con) as cur:
+        rows = cur.execute("SELECT DISTINCT industry FROM contacts WHERE user_id = ? ORDER BY 1",
+                           [user_id]).fetchall()
+    return [r[0] for r in rows]
+
+
+def activity_bounds(con, user_id: int) -> tuple[dt.date | None, dt.date | None]:
+    """The first and last day on which anything happened (outreach sent or conversation held)."""
+    with reading(con) as cur:
+        row = cur.execute(
+            "SELECT min(d), max(d) FROM ("
+            " SELECT sent_on AS d FROM outreach WHERE user_id = $u"
+            " UNION ALL SELECT held_on FROM conversations WHERE user_id = $u)",
+            {"u": user_id},
+        ).fetchone()
+    return row[0], row[1]
+
+
+def contact_pipeline(con, user_id: int) -> pd.DataFrame:
+    """One row per contact with everything its stage and next step are derived from."""
+    return _frame(con, """
+        WITH o AS (
+            SELECT contact_id,
+                   count(*) AS attempts,
+                   min(sent_on) AS first_sent_on,
+                   max(sent_on) AS last_sent_on,
+                   arg_min(channel, sent_on) AS first_channel,
+                   max(attempt) AS last_attempt,
+                   min(response_on) AS first_response_on,
+                   max(response_on) AS last_response_on,
+                   bool_or(outcome = 'accepted') AS accepted,
+                   arg_max(outcome, coalesce(response_on, DATE '1900-01-01')) FILTER
+                       (WHERE outcome <> 'pending') AS last_outcome,
+                   arg_max(outcome, attempt) AS latest_attempt_outcome
+            FROM outreach WHERE user_id = $u GROUP BY contact_id
+        ), v AS (
+            SELECT contact_id,
+                   count(*) AS conversations,
+                   min(held_on) AS first_held_on,
+                   max(held_on) AS last_held_on,
+                   count(thank_you_on) AS thanked,
+                   max(thank_you_on) AS last_thank_you_on
+            FROM conversations WHERE user_id = $u GROUP BY contact_id
+        ), r AS (
+            SELECT referred_by_contact_id AS contact_id, count(*) AS referrals_given
+            FROM contacts WHERE user_id = $u AND referred_by_contact_id IS NOT NULL
+            GROUP BY referred_by_contact_id
+        )
+        SELECT c.id, c.name, c.title, c.organization, c.industry, c.industry_other,
+               c.how_found, c.priority, c.email, c.profile_url, c.created_on,
+               c.referred_by_contact_id,
+               coalesce(o.attempts, 0) AS attempts, o.first_sent_on, o.last_sent_on,
+               o.first_channel, o.last_attempt, o.first_response_on, o.last_response_on,
+               coalesce(o.accepted, false) AS accepted, o.last_outcome,
+               o.latest_attempt_outcome,
+               coalesce(v.conversations, 0) AS conversations, v.first_held_on, v.last_held_on,
+               coalesce(v.thanked, 0) AS thanked, v.last_thank_you_on,
+               coalesce(r.referrals_given, 0) AS referrals_given,
+               greatest(o.last_sent_on, o.last_response_on, v.last_held_on,
+                        v.last_thank_you_on) AS last_touch_on
+        FROM contacts c
+        LEFT JOIN o ON o.contact_id = c.id
+        LEFT JOIN v ON v.contact_id = c.id
+        LEFT JOIN r ON r.contact_id = c.id
+        WHERE c.user_id = $u
+        ORDER BY c.name, c.id
+    """, {"u": user_id})
+
+
+def contact_record(con, user_id: int, contact_id: int) -> dict | None:
+    with reading(con) as cur:
+        cur.execute(
+            "SELECT id, name, organization, title, industry, industry_other, how_found, email,"
+            " profile_url, priority, notes, created_on FROM contacts WHERE id = ? AND user_id = ?",
+            [contact_id, user_id],
+        )
+        row = cur.fetchone()
+        if row is None:
+            return None
+        names = [d[0] for d in cur.description]
+    return dict(zip(names, row))
+
+
+def contact_outreach(con, user_id: int, contact_id: int) -> pd.DataFrame:
+    return _frame(con, "SELECT id, attempt, sent_on, channel, response_on, outcome FROM outreach"
+                       " WHERE user_id = ? AND contact_id = ? ORDER BY attempt",
+                  [user_id, contact_id])
+
+
+def contact_conversations(con, user_id: int, contact_id: int) -> pd.DataFrame:
+    return _frame(con, "SELECT id, held_on, format, duration_min, thank_you_on, next_steps"
+                       " FROM conversations WHERE user_id = ? AND contact_id = ? ORDER BY held_on",
+                  [user_id, contact_id])
+
+
+def pending_outreach(con, user_id: int) -> pd.DataFrame:
+    """Messages still waiting for an answer, oldest first, with whom they went to."""
+    return _frame(con, """
+        SELECT o.id, o.sent_on, o.channel, o.attempt, c.id AS contact_id, c.name, c.organization
+        FROM outreach o JOIN contacts c ON c.id = o.contact_id
+        WHERE o.user_id = ? AND o.outcome = 'pending'
+        ORDER BY o.sent_on, o.id
+    """, [user_id])
+
+
+def outreach_log(con, user_id: int, filters: Filters) -> pd.DataFrame:
+    """Every message sent in the date range, with the contact's industry."""
+    return _frame(con, f"""
+        SELECT o.id, o.contact_id, o.sent_on, o.channel, o.attempt, o.response_on, o.outcome,
+               c.industry
+        FROM outreach o JOIN contacts c ON c.id = o.contact_id
+        WHERE o.user_id = $user_id AND o.sent_on BETWEEN $start AND $end AND {_INDUSTRY_FILTER}
+        ORDER BY o.sent_on, o.id
+    """, filters.params(user_id))
+
+
+def conversation_log(con, user_id: int, filters: Filters) -> pd.DataFrame:
+    """Every conversation held in the date range, with whom and how it was followed up."""
+    return _frame(con, f"""
+        SELECT v.id, v.contact_id, c.name, c.organization, c.industry, v.held_on, v.format,
+               v.duration_min, v.thank_you_on, v.clarity_before, v.clarity_after,
+               v.share_insights,
+               (SELECT count(*) FROM insights i WHERE i.conversation_id = v.id) AS insights,
+               (SELECT count(*) FROM contacts r WHERE r.referred_in_conversation_id = v.id
+                   AND r.user_id = v.user_id) AS referrals
+        FROM conversations v JOIN contacts c ON c.id = v.contact_id
+        WHERE v.user_id = $user_id AND v.held_on BETWEEN $start AND $end AND {_INDUSTRY_FILTER}
+        ORDER BY v.held_on DESC, v.id DESC
+    """, filters.params(user_id))
+
+
+def weekly_activity(con, user_id: int, filters: Filters) -> pd.DataFrame:
+    """Per ISO week (Monday): outreach sent, responses received, conversations held."""
+    return _frame(con, f"""
+        WITH events AS (
+            SELECT o.sent_on AS day, 'Outreach sent' AS measure
+            FROM outreach o JOIN contacts c ON c.id = o.contact_id
+            WHERE o.user_id = $user_id AND {_INDUSTRY_FILTER}
+            UNION ALL
+            SELECT o.response_on, 'Responses received'
+            FROM outreach o JOIN contacts c ON c.id = o.contact_id
+            WHERE o.user_id = $user_id AND o.response_on IS NOT NULL AND {_INDUSTRY_FILTER}
+            UNION ALL
+            SELECT v.held_on, 'Conversations held'
+            FROM conversations v JOIN contacts c ON c.id = v.contact_id
+            WHERE v.user_id = $user_id AND {_INDUSTRY_FILTER}
+        )
+        SELECT CAST(date_trunc('week', day) AS DATE) AS week, measure, count(*)::INTEGER AS count
+        FROM events WHERE day BETWEEN $start AND $end
+        GROUP BY ALL ORDER BY week, measure
+    """, filters.params(user_id))
+
+
+def insights_by_industry_category(con, user_id: int, filters: Filters) -> pd.DataFrame:
+    return _frame(con, f"""
+        SELECT c.industry, i.category, count(*)::INTEGER AS insights
+        FROM insights i
+        JOIN conversations v ON v.id = i.conversation_id
+        JOIN contacts c ON c.id = v.contact_id
+        WHERE i.user_id = $user_id AND v.held_on BETWEEN $start AND $end AND {_INDUSTRY_FILTER}
+        GROUP BY ALL ORDER BY c.industry, i.category
+    """, filters.params(user_id))
+
+
+def insight_list(con, user_id: int, *, industries=(), categories=(), contact_id: int | None = None,
+                 search: str = "") -> pd.DataFrame:
+    """Every insight of this user, newest first, narrowed by the given filters."""
+    return _frame(con, f"""
+        SELECT i.id, v.held_on, c.name AS contact, c.organization, c.industry, i.category,
+               i.text, v.share_insights AS shared, c.id AS contact_id, v.id AS conversation_id
+        FROM insights i
+        JOIN conversations v ON v.id = i.conversation_id
+        JOIN contacts c ON c.id = v.contact_id
+        WHERE i.user_id = $user_id AND {_INDUSTRY_FILTER}
+          AND (len($categories::VARCHAR[]) = 0 OR list_contains($categories::VARCHAR[], i.category))
+          AND ($contact_id IS NULL OR c.id = $contact_id)
+          AND ($search = '' OR contains(lower(i.text), lower($search))
+               OR contains(lower(c.name), lower($search))
+               OR contains(lower(coalesce(c.organization, '')), lower($search)))
+        ORDER BY v.held_on DESC, i.conversation_id DESC, i.position
+    """, {"user_id": user_id, "industries": list(industries), "categories": list(categories),
+          "contact_id": contact_id, "search": (search or "").strip()})
+
+
+def conversation_questions(con, user_id: int, conversation_id: int) -> list[str]:
+    with reading(con) as cur:
+        rows = cur.execute(
+            "SELECT q.text FROM conversation_questions q JOIN conversations v"
+            " ON v.id = q.conversation_id WHERE v.id = ? AND v.user_id = ? ORDER BY q.position",
+            [conversation_id, user_id],
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+def table_counts(con, user_id: int) -> dict[str, int]:
+    """How many records of each kind this user has (for messages and tests)."""
+    with reading(con) as cur:
+        row = cur.execute("""
+            SELECT (SELECT count(*) FROM contacts WHERE user_id = $u),
+                   (SELECT count(*) FROM outreach WHERE user_id = $u),
+                   (SELECT count(*) FROM conversations WHERE user_id = $u),
+                   (SELECT count(*) FROM insights WHERE user_id = $u)
+        """, {"u": user_id}).fetchone()
+    return dict(zip(("contacts", "outreach", "conversations", "insights"), row))

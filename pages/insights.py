@@ -1,0 +1,59 @@
+"""Insights: everything learned, filterable by industry, TIARA category, contact and text."""
+
+import streamlit as st
+
+from lib import queries, ui, vocab
+
+con = ui.database()
+user_id = ui.current_user_id()
+
+st.title("Insights")
+st.caption("What professionals taught you, tagged with TIARA: Trends, Insights, Advice, "
+           "Resources, Assignments.")
+
+pipeline = queries.contact_pipeline(con, user_id)
+contacts = {int(r.id): r.name + (f" — {r.organization}" if isinstance(r.organization, str) else "")
+            for r in pipeline.sort_values("name").itertuples()}
+
+with st.container(border=True):
+    a, b, c, d = st.columns([2, 2, 2, 3])
+    industries = a.multiselect("Industry", queries.contact_industries(con, user_id),
+                               placeholder="All industries", key="ins_industries")
+    categories = b.multiselect("TIARA category", list(vocab.TIARA), format_func=vocab.TIARA.get,
+                               placeholder="All categories", key="ins_categories")
+    contact_id = c.selectbox("Contact", list(contacts), format_func=contacts.get, index=None,
+                             placeholder="All contacts", key="ins_contact")
+    search = d.text_input("Search text", placeholder="e.g. portfolio, certification",
+                          key="ins_search")
+
+found = queries.insight_list(con, user_id, industries=industries, categories=categories,
+                             contact_id=contact_id, search=search)
+total = queries.table_counts(con, user_id)["insights"]
+
+if total == 0:
+    st.info("No insights yet. When you log a conversation, add what you learned as insights — "
+            "each tagged Trend, Insight, Advice, Resource or Assignment.")
+    st.page_link("pages/log_conversation.py", label="Log a conversation",
+                 icon=":material/edit_note:")
+elif found.empty:
+    st.warning("No insight matches these filters. Clear a filter or search for another word.")
+else:
+    counts = found["category"].value_counts()
+    cols = st.columns(len(vocab.TIARA))
+    for col, (code, name) in zip(cols, vocab.TIARA.items()):
+        col.metric(name, int(counts.get(code, 0)))
+    st.caption(f"{len(found)} of {total} insights.")
+    st.dataframe(
+        found.assign(category=found["category"].map(vocab.TIARA),
+                     shared=found["shared"].map({True: "Shared", False: "Private"}))
+        [["held_on", "category", "text", "contact", "organization", "industry", "shared"]],
+        hide_index=True, width="stretch",
+        column_config={
+            "held_on": st.column_config.DateColumn("Date", format="YYYY-MM-DD"),
+            "category": "Category",
+            "text": st.column_config.TextColumn("Insight", width="large"),
+            "contact": "Contact",
+            "organization": "Organization",
+            "industry": "Industry",
+            "shared": "With class",
+        })

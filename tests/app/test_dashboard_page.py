@@ -1,0 +1,90 @@
+"""The dashboard: first steps on an empty database, figures that match the records, filters."""
+
+import datetime as dt
+
+from lib import metrics, queries
+from tests.app.conftest import (add_contact, log_conversation, log_outreach, open_page,
+                                respond, unescaped)
+
+PAGE = "pages/dashboard.py"
+TODAY = dt.date.today()
+
+
+def ago(days: int) -> dt.date:
+    return TODAY - dt.timedelta(days=days)
+
+
+def metric(at, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def seed(con, user_id):
+    a = add_contact(con, user_id, name="Ana", organization="Acme", industry="Technology")
+    b = add_contact(con, user_id, name="Ben", organization="Beta", industry="Technology")
+    c = add_contact(con, user_id, name="Cy", organization="Campus", industry="Education")
+    add_contact(con, user_id, name="Di", organization="Campus", industry="Education")
+    oa = log_outreach(con, user_id, a, ago(10), "email")
+    respond(con, user_id, oa, ago(10), ago(8), "accepted")
+    log_outreach(con, user_id, b, ago(9), "linkedin")
+    oc = log_outreach(con, user_id, c, ago(6), "email")
+    respond(con, user_id, oc, ago(6), ago(2), "declined")
+    log_conversation(con, user_id, a, ago(5), thank_you_on=ago(4),
+                     insights=[{"category": "trend", "text": "Cloud costs matter"},
+                               {"category": "advice", "text": "Learn SQL"}])
+
+
+def test_empty_database_shows_first_steps_and_loads_demo(app, con, user_id):
+    at = open_page(app, PAGE)
+    assert not at.metric  # no empty charts or zero KPIs
+    assert any("first informational interview" in s.value for s in at.subheader)
+    next(b for b in at.button if b.label == "Load demo data").click()
+    at.run()
+    assert "Demo data loaded" in unescaped(at.success)
+    assert int(metric(at, "Conversations held")) >= 10
+    assert len(at.get("vega_lite_chart")) == 5  # weekly, 2 rates, funnel, insights
+    assert queries.table_counts(con, user_id)["contacts"] >= 30
+
+
+def test_kpis_match_hand_computed_values(app, con, user_id):
+    seed(con, user_id)
+    at = open_page(app, PAGE)
+    assert metric(at, "Outreach sent") == "3"
+    assert metric(at, "Response rate") == "67%"
+    assert any("2 of 3 contacts (n=3)" in c.value for c in at.caption)
+    assert metric(at, "Median days to response") == "3"
+    assert metric(at, "Conversations held") == "1"
+    assert metric(at, "Thank-you within 24 h") == "100%"
+    this_week = sum(1 for d in (ago(10), ago(9), ago(6)) if d >= metrics.week_start(TODAY))
+    assert metric(at, "This week's outreach") == f"{this_week} / 5"
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == 5
+
+
+def test_industry_filter_applies_to_every_figure(app, con, user_id):
+    seed(con, user_id)
+    at = open_page(app, PAGE)
+    at.multiselect(key="dash_industries").set_value(["Education"])
+    at.run()
+    assert metric(at, "Outreach sent") == "1"
+    assert metric(at, "Response rate") == "100%"
+    assert metric(at, "Conversations held") == "0"
+    # No insight from Education: that chart gives way to a message.
+    assert any("No insights logged" in i.value for i in at.info)
+
+
+def test_date_range_filter(app, con, user_id):
+    seed(con, user_id)
+    at = open_page(app, PAGE)
+    at.date_input(key="dash_range").set_value((ago(7), TODAY))
+    at.run()
+    assert metric(at, "Outreach sent") == "1"  # only Cy's message, 6 days ago
+    assert metric(at, "Conversations held") == "1"
+
+
+def test_weekly_goal_is_saved(app, con, user_id):
+    seed(con, user_id)
+    at = open_page(app, PAGE)
+    at.number_input[0].set_value(8)
+    at.run()
+    assert queries.user_profile(con, user_id)["weekly_goal"] == 8
+    assert metric(at, "This week's outreach").endswith("/ 8")
