@@ -15,8 +15,20 @@ _MEASURE_DASHES = [[1, 0], [6, 3], [2, 2]]
 _TIARA_ORDER = [vocab.TIARA[k] for k in vocab.TIARA]
 
 
-def _base(chart: alt.Chart, description: str, height: int = 260) -> alt.Chart:
+def _base(chart: alt.Chart, description: str, height: int | alt.Step = 260) -> alt.Chart:
     return chart.properties(description=description, height=height, width="container")
+
+
+def complete_weeks(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every week between the first and the last, each measure present (0 when nothing
+    happened), so a line never bridges an empty week."""
+    if frame.empty:
+        return frame
+    weeks = pd.date_range(pd.to_datetime(frame["week"]).min(), pd.to_datetime(frame["week"]).max(),
+                          freq="7D")
+    grid = pd.MultiIndex.from_product([weeks, MEASURES], names=["week", "measure"])
+    counts = frame.assign(week=pd.to_datetime(frame["week"])).set_index(["week", "measure"])
+    return counts["count"].reindex(grid, fill_value=0).reset_index()
 
 
 def describe_weekly(frame: pd.DataFrame) -> str:
@@ -34,11 +46,10 @@ def describe_weekly(frame: pd.DataFrame) -> str:
 
 def weekly_activity_chart(frame: pd.DataFrame) -> alt.Chart:
     """Lines per measure over weeks; each measure has its own colour, dash and point shape."""
-    data = frame.copy()
-    data["week"] = pd.to_datetime(data["week"])
+    data = complete_weeks(frame)
     encoding_colour = alt.Color("measure:N", title=None,
                                 scale=alt.Scale(domain=MEASURES, range=_MEASURE_COLOURS),
-                                legend=alt.Legend(orient="top"))
+                                legend=alt.Legend(orient="top", columns=2, labelLimit=160))
     base = alt.Chart(data).encode(
         x=alt.X("week:T", title="Week starting", axis=alt.Axis(format="%b %d", tickCount="week")),
         y=alt.Y("count:Q", title="Count", axis=alt.Axis(tickMinStep=1)),
@@ -58,9 +69,11 @@ def weekly_activity_chart(frame: pd.DataFrame) -> alt.Chart:
 
 
 def describe_rates(frame: pd.DataFrame, what: str) -> str:
-    if frame.empty:
-        return f"Response rate by {what}: no outreach in this period."
-    top = frame.iloc[0]
+    shown = frame[frame["rate"].notna()] if len(frame) else frame
+    if shown.empty:
+        return (f"Response rate by {what}: no outreach in this period." if frame.empty else
+                f"Response rate by {what}: every group is too small to show.")
+    top = shown.sort_values(["rate", "contacted"], ascending=False).iloc[0]
     return (f"Response rate by {what}: highest {top['group']} {top['rate']:.0%} "
             f"(n={int(top['contacted'])}) across {len(frame)} {what} groups.")
 
@@ -80,8 +93,7 @@ def response_rate_chart(frame: pd.DataFrame, what: str) -> alt.Chart:
     )
     labels = alt.Chart(frame).mark_text(align="left", dx=4).encode(
         x="rate:Q", y=y, text="label:N")
-    height = max(120, 28 * len(frame) + 40)
-    return _base(bars + labels, describe_rates(frame, what), height=height)
+    return _base(bars + labels, describe_rates(frame, what), height=alt.Step(30))
 
 
 def describe_funnel(frame: pd.DataFrame) -> str:
@@ -104,7 +116,7 @@ def funnel_chart(frame: pd.DataFrame) -> alt.Chart:
     )
     labels = alt.Chart(data).mark_text(align="left", dx=4).encode(x="contacts:Q", y=y,
                                                                   text="label:N")
-    return _base(bars + labels, describe_funnel(frame), height=200)
+    return _base(bars + labels, describe_funnel(frame), height=alt.Step(32))
 
 
 def describe_insights(frame: pd.DataFrame) -> str:
@@ -120,14 +132,18 @@ def describe_insights(frame: pd.DataFrame) -> str:
 
 def insights_heatmap(frame: pd.DataFrame) -> alt.Chart:
     """Industry × TIARA category grid; every cell shows its count as text."""
-    data = frame.assign(category_label=[vocab.label(vocab.TIARA, c) for c in frame["category"]])
+    grid = pd.MultiIndex.from_product([sorted(frame["industry"].unique()), list(vocab.TIARA)],
+                                      names=["industry", "category"])
+    data = (frame.set_index(["industry", "category"])["insights"]
+            .reindex(grid, fill_value=0).reset_index())
+    data["category_label"] = [vocab.label(vocab.TIARA, c) for c in data["category"]]
     base = alt.Chart(data).encode(
         x=alt.X("category_label:N", title="TIARA category", sort=_TIARA_ORDER,
-                axis=alt.Axis(labelAngle=0)),
+                axis=alt.Axis(labelAngle=-30, labelOverlap=False)),
         y=alt.Y("industry:N", title=None, axis=alt.Axis(labelLimit=180)),
     )
     cells = base.mark_rect(stroke="#888", strokeWidth=0.5).encode(
-        color=alt.Color("insights:Q", title="Insights",
+        color=alt.Color("insights:Q", title="Insights", legend=None,
                         scale=alt.Scale(scheme="blues", domainMin=0)),
         tooltip=[alt.Tooltip("industry:N", title="Industry"),
                  alt.Tooltip("category_label:N", title="Category"),
@@ -139,5 +155,89 @@ def insights_heatmap(frame: pd.DataFrame) -> alt.Chart:
         color=alt.condition(f"datum.insights > {maximum / 2}", alt.value("white"),
                             alt.value("black")),
     )
-    height = max(120, 30 * max(1, frame["industry"].nunique()) + 40)
-    return _base(cells + text, describe_insights(frame), height=height)
+    return _base(cells + text, describe_insights(frame), height=alt.Step(30))
+
+
+# --- class (instructor) charts ---------------------------------------------------------------
+
+def describe_distribution(frame: pd.DataFrame, goal: int) -> str:
+    if frame.empty:
+        return "Conversations per student: no students in this class yet."
+    counts = frame["conversations"]
+    reached = int((counts >= goal).sum()) if goal else len(counts)
+    return (f"Conversations per student: median {counts.median():g} against a goal of {goal}; "
+            f"{reached} of {len(counts)} students have reached the goal.")
+
+
+def conversations_distribution_chart(frame: pd.DataFrame, goal: int) -> alt.Chart:
+    """How many students held 0, 1, 2, … conversations, with the term goal as a labelled rule."""
+    data = (frame.groupby("conversations").size().rename("students").reset_index()
+            if len(frame) else pd.DataFrame({"conversations": [], "students": []}))
+    bars = alt.Chart(data).mark_bar(color=vocab.PALETTE[0]).encode(
+        x=alt.X("conversations:O", title="Conversations held"),
+        y=alt.Y("students:Q", title="Students", axis=alt.Axis(tickMinStep=1)),
+        tooltip=[alt.Tooltip("conversations:O", title="Conversations"),
+                 alt.Tooltip("students:Q", title="Students")],
+    )
+    labels = bars.mark_text(dy=-6).encode(text="students:Q")
+    rule_data = pd.DataFrame({"goal": [goal], "label": [f"goal {goal}"]})
+    rule = alt.Chart(rule_data).mark_rule(color=vocab.PALETTE[5], strokeDash=[6, 3],
+                                          strokeWidth=2).encode(x="goal:O")
+    rule_label = alt.Chart(rule_data).mark_text(align="left", dx=4, dy=-90,
+                                                color=vocab.PALETTE[5]).encode(
+        x="goal:O", text="label:N")
+    return _base(bars + labels + rule + rule_label, describe_distribution(frame, goal))
+
+
+def describe_industries(frame: pd.DataFrame) -> str:
+    shown = frame[~frame["suppressed"]] if "suppressed" in frame else frame
+    if shown.empty:
+        return "Industries explored: no industry has enough students to show yet."
+    top = shown.sort_values("students", ascending=False).iloc[0]
+    return (f"Industries explored: {len(frame)} industries; most explored {top['industry']} "
+            f"by {int(top['students'])} students in {int(top['conversations'])} conversations.")
+
+
+def industries_chart(frame: pd.DataFrame, min_group: int) -> alt.Chart:
+    """Students per industry, with the conversation count written beside each bar; industries
+    with fewer than `min_group` students show that sentence instead of figures."""
+    data = frame.copy()
+    data["label"] = [f"fewer than {min_group} students" if s else
+                     f"{int(n)} students, {int(c)} conversations"
+                     for s, n, c in zip(data["suppressed"], data["students"].fillna(0),
+                                        data["conversations"].fillna(0))]
+    order = list(data.sort_values("students", ascending=False, na_position="last")["industry"])
+    y = alt.Y("industry:N", title=None, sort=order, axis=alt.Axis(labelLimit=180))
+    bars = alt.Chart(data).mark_bar(color=vocab.PALETTE[2]).encode(
+        x=alt.X("students:Q", title="Students", axis=alt.Axis(tickMinStep=1)),
+        y=y, tooltip=[alt.Tooltip("industry:N", title="Industry"),
+                      alt.Tooltip("label:N", title="Explored by")])
+    labels = alt.Chart(data).mark_text(align="left", dx=4).encode(
+        x=alt.X("students:Q"), y=y, text="label:N")
+    return _base(bars + labels, describe_industries(frame), height=alt.Step(30))
+
+
+def describe_clarity(frame: pd.DataFrame) -> str:
+    if frame.empty:
+        return "Career-clarity change: no conversation has a before and after rating yet."
+    total = int(frame["conversations"].sum())
+    up = int(frame.loc[frame["change"] > 0, "conversations"].sum())
+    return (f"Career-clarity change (after − before): {up} of {total} rated conversations "
+            f"({up / total:.0%}) left the student clearer.")
+
+
+def clarity_change_chart(frame: pd.DataFrame) -> alt.Chart:
+    data = frame.assign(direction=["clearer" if c > 0 else "same" if c == 0 else "less clear"
+                                   for c in frame["change"]])
+    bars = alt.Chart(data).mark_bar().encode(
+        x=alt.X("change:O", title="Clarity after − before", sort=list(range(-4, 5))),
+        y=alt.Y("conversations:Q", title="Conversations", axis=alt.Axis(tickMinStep=1)),
+        color=alt.Color("direction:N", title=None,
+                        scale=alt.Scale(domain=["less clear", "same", "clearer"],
+                                        range=[vocab.PALETTE[5], "#999999", vocab.PALETTE[0]]),
+                        legend=alt.Legend(orient="top")),
+        tooltip=[alt.Tooltip("change:O", title="Change"),
+                 alt.Tooltip("conversations:Q", title="Conversations")],
+    )
+    labels = bars.mark_text(dy=-6).encode(text="conversations:Q", color=alt.value("gray"))
+    return _base(bars + labels, describe_clarity(frame))

@@ -143,6 +143,50 @@ def schema_version(con: duckdb.DuckDBPyConnection) -> int:
         return cur.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
 
 
+# (child table, column, parent table): every reference the storage layer keeps (see lib/schema.py
+# for why these are not FOREIGN KEY constraints). Nullable references only count when set.
+REFERENCES = [
+    ("contacts", "user_id", "users"),
+    ("contacts", "referred_by_contact_id", "contacts"),
+    ("contacts", "referred_in_conversation_id", "conversations"),
+    ("outreach", "user_id", "users"),
+    ("outreach", "contact_id", "contacts"),
+    ("conversations", "user_id", "users"),
+    ("conversations", "contact_id", "contacts"),
+    ("conversation_questions", "conversation_id", "conversations"),
+    ("insights", "user_id", "users"),
+    ("insights", "conversation_id", "conversations"),
+    ("credentials", "user_id", "users"),
+    ("password_resets", "user_id", "users"),
+    ("sessions", "user_id", "users"),
+    ("classes", "instructor_id", "users"),
+    ("join_codes", "class_id", "classes"),
+    ("enrolments", "class_id", "classes"),
+    ("enrolments", "student_id", "users"),
+]
+
+
+def integrity_problems(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Rows whose reference points at nothing, per `child.column`; empty when all is well.
+    Also runs DuckDB's own checksum-verifying scan of every table."""
+    problems: dict[str, int] = {}
+    with reading(con) as cur:
+        existing = {r[0] for r in cur.execute(
+            "SELECT table_name FROM information_schema.tables").fetchall()}
+        for child, column, parent in REFERENCES:
+            if child not in existing or parent not in existing:
+                continue
+            # Table and column names come from the constant above, never from input.
+            orphans = cur.execute(
+                f"SELECT count(*) FROM {child} c WHERE c.{column} IS NOT NULL AND NOT EXISTS"
+                f" (SELECT 1 FROM {parent} p WHERE p.id = c.{column})").fetchone()[0]
+            if orphans:
+                problems[f"{child}.{column}"] = orphans
+        for table in sorted(existing):
+            cur.execute(f'SELECT count(*) FROM "{table}"').fetchone()
+    return problems
+
+
 def migrate_database(con: duckdb.DuckDBPyConnection, migrations=None) -> int:
     """Apply every migration not yet recorded, each in its own transaction. Returns the version."""
     migrations = MIGRATIONS if migrations is None else migrations
@@ -175,6 +219,7 @@ __all__ = [
     "LATEST_VERSION",
     "connect",
     "database_path",
+    "integrity_problems",
     "migrate_database",
     "reading",
     "schema_version",

@@ -154,9 +154,14 @@ def pending_outreach(con, user_id: int) -> pd.DataFrame:
     return _frame(con, """
         SELECT o.id, o.sent_on, o.channel, o.attempt, c.id AS contact_id, c.name, c.organization
         FROM outreach o JOIN contacts c ON c.id = o.contact_id
-        WHERE o.user_id = ? AND o.outcome = 'pending'
+        WHERE o.user_id = $u AND o.outcome = 'pending'
+          -- only the latest message to a contact who has not answered any of them
+          AND o.attempt = (SELECT max(attempt) FROM outreach l WHERE l.contact_id = o.contact_id
+                           AND l.user_id = $u)
+          AND NOT EXISTS (SELECT 1 FROM outreach a WHERE a.contact_id = o.contact_id
+                          AND a.user_id = $u AND a.outcome <> 'pending')
         ORDER BY o.sent_on, o.id
-    """, [user_id])
+    """, {"u": user_id})
 
 
 def outreach_log(con, user_id: int, filters: Filters) -> pd.DataFrame:

@@ -2,8 +2,14 @@
 
 Each migration runs in its own transaction and records its number in `schema_version`, so
 opening a file made by an older version upgrades it step by step and keeps every row.
-DuckDB cannot drop or rename a column that an index or foreign key touches: later migrations
-add columns and tables, they do not rewrite old ones.
+DuckDB cannot drop or rename a column that an index touches: later migrations add columns and
+tables, they do not rewrite old ones.
+
+No FOREIGN KEY constraints, on purpose: DuckDB 1.5 refuses to delete a parent whose children
+were deleted in the same transaction, and to update a column of a row that others reference,
+so with them a delete or a merge could not be one transaction. References are kept by the
+storage layer instead (children deleted in the same transaction), and `lib.db.integrity_problems`
+checks them.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             )""",
             """CREATE TABLE IF NOT EXISTS contacts (
                 id BIGINT PRIMARY KEY DEFAULT nextval('seq_contacts'),
-                user_id BIGINT NOT NULL REFERENCES users(id),
+                user_id BIGINT NOT NULL,
                 name VARCHAR NOT NULL,
                 title VARCHAR,
                 organization VARCHAR,
@@ -46,8 +52,8 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             "CREATE INDEX IF NOT EXISTS contacts_user ON contacts(user_id)",
             """CREATE TABLE IF NOT EXISTS outreach (
                 id BIGINT PRIMARY KEY DEFAULT nextval('seq_outreach'),
-                user_id BIGINT NOT NULL REFERENCES users(id),
-                contact_id BIGINT NOT NULL REFERENCES contacts(id),
+                user_id BIGINT NOT NULL,
+                contact_id BIGINT NOT NULL,
                 sent_on DATE NOT NULL,
                 channel VARCHAR NOT NULL,
                 attempt INTEGER NOT NULL CHECK (attempt >= 1),
@@ -60,8 +66,8 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             "CREATE INDEX IF NOT EXISTS outreach_user ON outreach(user_id)",
             """CREATE TABLE IF NOT EXISTS conversations (
                 id BIGINT PRIMARY KEY DEFAULT nextval('seq_conversations'),
-                user_id BIGINT NOT NULL REFERENCES users(id),
-                contact_id BIGINT NOT NULL REFERENCES contacts(id),
+                user_id BIGINT NOT NULL,
+                contact_id BIGINT NOT NULL,
                 held_on DATE NOT NULL,
                 format VARCHAR NOT NULL,
                 duration_min INTEGER CHECK (duration_min BETWEEN 1 AND 600),
@@ -76,14 +82,14 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             "CREATE INDEX IF NOT EXISTS conversations_user ON conversations(user_id)",
             """CREATE TABLE IF NOT EXISTS conversation_questions (
                 id BIGINT PRIMARY KEY DEFAULT nextval('seq_questions'),
-                conversation_id BIGINT NOT NULL REFERENCES conversations(id),
+                conversation_id BIGINT NOT NULL,
                 position INTEGER NOT NULL,
                 text VARCHAR NOT NULL
             )""",
             """CREATE TABLE IF NOT EXISTS insights (
                 id BIGINT PRIMARY KEY DEFAULT nextval('seq_insights'),
-                user_id BIGINT NOT NULL REFERENCES users(id),
-                conversation_id BIGINT NOT NULL REFERENCES conversations(id),
+                user_id BIGINT NOT NULL,
+                conversation_id BIGINT NOT NULL,
                 position INTEGER NOT NULL,
                 category VARCHAR NOT NULL
                     CHECK (category IN ('trend', 'insight', 'advice', 'resource', 'assignment')),
@@ -99,6 +105,78 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
                 record_id BIGINT NOT NULL,
                 created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
             )""",
+        ],
+    ),
+    (
+        2,
+        "accounts, sessions, classes, join codes, enrolments, sharing with name",
+        [
+            # ADD COLUMN cannot carry NOT NULL in DuckDB: code treats NULL as false.
+            "ALTER TABLE users ADD COLUMN IF NOT EXISTS disabled BOOLEAN DEFAULT false",
+            # E-mail lives apart from `users`: DuckDB cannot update a UNIQUE column of a row
+            # that other tables reference, and every record references users(id).
+            """CREATE TABLE IF NOT EXISTS credentials (
+                user_id BIGINT PRIMARY KEY,
+                email VARCHAR NOT NULL,
+                password_hash VARCHAR NOT NULL,
+                failed_attempts INTEGER NOT NULL DEFAULT 0,
+                locked_until TIMESTAMP,
+                created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+            )""",
+            "CREATE UNIQUE INDEX IF NOT EXISTS credentials_email ON credentials(lower(email))",
+            """CREATE TABLE IF NOT EXISTS app_settings (
+                key VARCHAR PRIMARY KEY,
+                value VARCHAR NOT NULL
+            )""",
+            """CREATE TABLE IF NOT EXISTS password_resets (
+                code_hash VARCHAR PRIMARY KEY,
+                user_id BIGINT NOT NULL,
+                expires_at TIMESTAMP NOT NULL,
+                used_at TIMESTAMP,
+                created_by BIGINT
+            )""",
+            """CREATE TABLE IF NOT EXISTS sessions (
+                id VARCHAR PRIMARY KEY,
+                user_id BIGINT NOT NULL,
+                created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+                last_seen_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+                ended_at TIMESTAMP
+            )""",
+            "CREATE SEQUENCE IF NOT EXISTS seq_classes START 1",
+            "CREATE SEQUENCE IF NOT EXISTS seq_enrolments START 1",
+            """CREATE TABLE IF NOT EXISTS classes (
+                id BIGINT PRIMARY KEY DEFAULT nextval('seq_classes'),
+                instructor_id BIGINT NOT NULL,
+                name VARCHAR NOT NULL,
+                term VARCHAR,
+                starts_on DATE NOT NULL,
+                ends_on DATE NOT NULL,
+                weekly_goal INTEGER NOT NULL DEFAULT 5 CHECK (weekly_goal BETWEEN 0 AND 100),
+                conversations_goal INTEGER NOT NULL DEFAULT 5
+                    CHECK (conversations_goal BETWEEN 0 AND 500),
+                joining_open BOOLEAN NOT NULL DEFAULT true,
+                archived BOOLEAN NOT NULL DEFAULT false,
+                created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+                CHECK (ends_on >= starts_on)
+            )""",
+            # Codes in their own table, so regenerating one never updates an indexed column of
+            # a referenced row.
+            """CREATE TABLE IF NOT EXISTS join_codes (
+                code VARCHAR PRIMARY KEY,
+                class_id BIGINT NOT NULL,
+                active BOOLEAN NOT NULL DEFAULT true,
+                created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+            )""",
+            """CREATE TABLE IF NOT EXISTS enrolments (
+                id BIGINT PRIMARY KEY DEFAULT nextval('seq_enrolments'),
+                class_id BIGINT NOT NULL,
+                student_id BIGINT NOT NULL,
+                joined_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+                removed_at TIMESTAMP
+            )""",
+            "CREATE INDEX IF NOT EXISTS enrolments_class ON enrolments(class_id)",
+            "CREATE INDEX IF NOT EXISTS enrolments_student ON enrolments(student_id)",
+            "ALTER TABLE conversations ADD COLUMN IF NOT EXISTS share_name BOOLEAN DEFAULT false",
         ],
     ),
 ]

@@ -156,57 +156,22 @@ def find_duplicate_contact(con, user_id: int, name: str, organization: str | Non
     return row[0] if row else None
 
 
-# DuckDB refuses to delete a row whose referencing rows were deleted or moved in the same
-# transaction ("still referenced by a foreign key"). Deletes therefore run in steps, children
-# first, each its own transaction: every step leaves all references valid, and calling the
-# delete again after an interruption finishes it.
-
-def _detach_conversations(cur, user_id: int, where: str, params: list) -> None:
-    """Remove what references the matching conversations (their rows go in a later step)."""
+def _delete_conversations(cur, user_id: int, where: str, params: list) -> None:
+    """Delete the matching conversations with their insights and questions; contacts they
+    produced as referrals stay, unlinked from the conversation."""
     ids = f"SELECT id FROM conversations WHERE user_id = ? AND {where}"
     cur.execute(f"UPDATE contacts SET referred_in_conversation_id = NULL WHERE user_id = ? AND"
                 f" referred_in_conversation_id IN ({ids})", [user_id, user_id, *params])
     cur.execute(f"DELETE FROM insights WHERE conversation_id IN ({ids})", [user_id, *params])
     cur.execute(f"DELETE FROM conversation_questions WHERE conversation_id IN ({ids})",
                 [user_id, *params])
-
-
-_CONVERSATION_COLUMNS = ("held_on, format, duration_min, next_steps, clarity_before,"
-                         " clarity_after, reflection, thank_you_on, share_insights")
-
-
-def _move_conversations(cur, user_id: int, from_contact: int, to_contact: int) -> None:
-    """Copy each conversation to `to_contact` and re-point what references it: DuckDB cannot
-    update a row that other rows reference. The emptied originals go in a later step."""
-    old_ids = [r[0] for r in cur.execute(
-        "SELECT id FROM conversations WHERE contact_id = ? AND user_id = ? ORDER BY id",
-        [from_contact, user_id]).fetchall()]
-    for old in old_ids:
-        new = cur.execute(
-            f"INSERT INTO conversations (user_id, contact_id, {_CONVERSATION_COLUMNS})"
-            f" SELECT user_id, ?, {_CONVERSATION_COLUMNS} FROM conversations WHERE id = ?"
-            " RETURNING id", [to_contact, old]).fetchone()[0]
-        for table in ("insights", "conversation_questions"):
-            cur.execute(f"UPDATE {table} SET conversation_id = ? WHERE conversation_id = ?",
-                        [new, old])
-        cur.execute("UPDATE contacts SET referred_in_conversation_id = ? WHERE"
-                    " referred_in_conversation_id = ? AND user_id = ?", [new, old, user_id])
-        cur.execute("UPDATE submissions SET record_id = ? WHERE kind = 'conversation' AND"
-                    " record_id = ? AND user_id = ?", [new, old, user_id])
-
-
-def _delete_step(con, sql: str, params: list) -> None:
-    def attempt() -> None:
-        with transaction(con) as cur:
-            cur.execute(sql, params)
-
-    with_retry(attempt)
+    cur.execute(f"DELETE FROM conversations WHERE user_id = ? AND {where}", [user_id, *params])
 
 
 def delete_contact(con, user_id: int, contact_id: int, *, move_to: int | None = None) -> None:
-    """Delete a contact. Its outreach and conversations move to `move_to` (another contact of
-    the same user) or, without it, are deleted with it. Contacts it referred keep existing.
-    Runs in steps (see `_detach_conversations`); the first checks ownership."""
+    """Delete a contact, in one transaction. Its outreach and conversations move to `move_to`
+    (another contact of the same user) or, without it, are deleted with it. Contacts it
+    referred keep existing."""
     if move_to == contact_id:
         raise ValueError("Pick a different contact to move the records to.")
 
@@ -215,9 +180,9 @@ def delete_contact(con, user_id: int, contact_id: int, *, move_to: int | None = 
             _owned(cur, "contacts", contact_id, user_id)
             if move_to is not None:
                 _owned(cur, "contacts", move_to, user_id)
-                cur.execute("UPDATE outreach SET contact_id = ? WHERE contact_id = ?"
-                            " AND user_id = ?", [move_to, contact_id, user_id])
-                _move_conversations(cur, user_id, contact_id, move_to)
+                for table in ("outreach", "conversations"):
+                    cur.execute(f"UPDATE {table} SET contact_id = ? WHERE contact_id = ?"
+                                " AND user_id = ?", [move_to, contact_id, user_id])
                 cur.execute("UPDATE contacts SET referred_by_contact_id = ? WHERE"
                             " referred_by_contact_id = ? AND user_id = ?",
                             [move_to, contact_id, user_id])
@@ -225,14 +190,12 @@ def delete_contact(con, user_id: int, contact_id: int, *, move_to: int | None = 
             else:
                 cur.execute("DELETE FROM outreach WHERE contact_id = ? AND user_id = ?",
                             [contact_id, user_id])
-                _detach_conversations(cur, user_id, "contact_id = ?", [contact_id])
+                _delete_conversations(cur, user_id, "contact_id = ?", [contact_id])
                 cur.execute("UPDATE contacts SET referred_by_contact_id = NULL WHERE"
                             " referred_by_contact_id = ? AND user_id = ?", [contact_id, user_id])
+            cur.execute("DELETE FROM contacts WHERE id = ? AND user_id = ?", [contact_id, user_id])
 
     with_retry(attempt)
-    _delete_step(con, "DELETE FROM conversations WHERE contact_id = ? AND user_id = ?",
-                 [contact_id, user_id])
-    _delete_step(con, "DELETE FROM contacts WHERE id = ? AND user_id = ?", [contact_id, user_id])
 
 
 # --- outreach --------------------------------------------------------------------------------
@@ -363,6 +326,4 @@ def set_thank_you(con, user_id: int, conversation_id: int, sent_on: dt.date | No
 def delete_conversation(con, user_id: int, conversation_id: int) -> None:
     with transaction(con) as cur:
         _owned(cur, "conversations", conversation_id, user_id)
-        _detach_conversations(cur, user_id, "id = ?", [conversation_id])
-    _delete_step(con, "DELETE FROM conversations WHERE id = ? AND user_id = ?",
-                 [conversation_id, user_id])
+        _delete_conversations(cur, user_id, "id = ?", [conversation_id])

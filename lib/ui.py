@@ -4,13 +4,14 @@ the user's timezone, form submission ids and field errors."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import uuid
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
 
-from lib import db, store
+from lib import db
 
 log = logging.getLogger("career_conversations")
 
@@ -36,8 +37,105 @@ def forget_database() -> None:
     _database.clear()
 
 
+SESSION_COOKIE = "cc_session"
+_TOKEN_KEY = "_session_token"
+
+
+def now() -> dt.datetime:
+    """The current time in UTC, naive, as the database stores timestamps."""
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def sso_configured() -> bool:
+    """True when `[auth]` is set in .streamlit/secrets.toml (single sign-on via st.login)."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all
+        return False
+
+
+def _cookie_token() -> str | None:
+    if st.session_state.get("_signed_out"):
+        return None  # the browser may still send the old cookie until it reloads
+    try:
+        return st.context.cookies.get(SESSION_COOKIE)
+    except Exception:  # no browser context, e.g. in tests
+        return None
+
+
+def current_account():
+    """The signed-in account, verified against the sessions table on every run (a token in
+    session state or in the cookie is only a claim), or None."""
+    from lib import accounts
+
+    token = st.session_state.get(_TOKEN_KEY) or _cookie_token()
+    if not token:
+        return None
+    account = accounts.session_account(database(), token, now=now())
+    if account is None:
+        st.session_state.pop(_TOKEN_KEY, None)
+        return None
+    st.session_state[_TOKEN_KEY] = token
+    return account
+
+
+def sign_in(account) -> None:
+    """Start a session for `account` and remember it in this browser (cookie, 30 days; the
+    server ends it after 12 h without activity)."""
+    from lib import accounts
+
+    token = accounts.start_session(database(), account.id, now=now())
+    st.session_state[_TOKEN_KEY] = token
+    st.session_state.pop("_signed_out", None)
+    st.session_state["_set_cookie"] = token
+
+
+def sign_out() -> None:
+    from lib import accounts
+
+    token = st.session_state.pop(_TOKEN_KEY, None)
+    if token:
+        accounts.end_session(database(), token)
+    keep = {"_flash"}
+    for key in [k for k in st.session_state if k not in keep]:
+        del st.session_state[key]
+    st.session_state["_signed_out"] = True
+    st.session_state["_set_cookie"] = ""
+
+
+def sync_cookie() -> None:
+    """Write (or clear) the session cookie in the browser after a sign-in or sign-out."""
+    if "_set_cookie" not in st.session_state:
+        return
+    token = st.session_state.pop("_set_cookie")
+    age = 30 * 24 * 3600 if token else 0
+    # The token is URL-safe base64 (no quotes or semicolons); json.dumps makes it a JS string.
+    st.html(
+        "<script>(function(){var secure = location.protocol === 'https:' ? '; Secure' : '';"
+        f"document.cookie = '{SESSION_COOKIE}=' + {json.dumps(token)} + '; Path=/; Max-Age={age};"
+        " SameSite=Strict' + secure;})();</script>",
+        unsafe_allow_javascript=True,
+    )
+
+
+def require_account(*roles: str):
+    """The signed-in account, or stop the page with a message. With `roles`, the account's role
+    must be one of them (an admin counts as an instructor)."""
+    account = current_account()
+    if account is None:
+        st.warning("Please sign in to see this page.", icon=":material/lock:")
+        st.stop()
+    effective = {account.role} | ({"instructor"} if account.role == "admin" else set())
+    if roles and not effective & set(roles):
+        st.error("This page is not available for your account.", icon=":material/block:")
+        st.stop()
+    return account
+
+
 def current_user_id() -> int:
-    """The signed-in user. Until accounts exist: the local student profile."""
+    """The signed-in user's id; stops the page when nobody is signed in."""
+    # TEMPORARY until the accounts layer lands: the local profile.
+    from lib import store
     if "user_id" not in st.session_state:
         st.session_state["user_id"] = store.ensure_local_profile(database())
     return st.session_state["user_id"]

@@ -147,7 +147,8 @@ class _Collector:
              required: bool = True, not_before: dt.date | None = None,
              not_before_label: str = "") -> dt.date | None:
         value = raw.get(key)
-        if value in (None, "") or (isinstance(value, float) and value != value):
+        if value is None or (isinstance(value, str) and not value.strip()) or value != value:
+            # value != value: NaN / NaT, an empty cell of a data frame
             if required:
                 self.add(key, f"{label} is required — pick the day it happened.")
             return None
@@ -343,7 +344,8 @@ def clean_conversation(raw: Mapping[str, Any], *, today: dt.date) -> Conversatio
     reflection = c.text(raw, "reflection", "What changed in my thinking", max_len=NOTES_MAX,
                         multiline=True)
     thank_you_on = None
-    if raw.get("thank_you_on") not in (None, ""):
+    thanked = raw.get("thank_you_on")
+    if thanked is not None and thanked == thanked and str(thanked).strip():
         thank_you_on = c.date(raw, "thank_you_on", "Thank-you sent", today=today,
                               not_before=held_on, not_before_label="the conversation")
     share = raw.get("share_insights")

@@ -73,18 +73,20 @@ cols[0].metric("Outreach sent", k.outreach_sent, help="Messages sent in the date
 cols[1].metric("Response rate", metrics.percent(k.response_rate),
                help="Contacts who answered ÷ contacts you reached, in the date range.")
 cols[1].caption(f"{k.responded} of {k.contacted} contacts (n={k.contacted})")
-cols[2].metric("Median days to response",
+cols[2].metric("Days to reply",
                "—" if k.median_days_to_response is None else f"{k.median_days_to_response:g}",
-               help="From your first message to their first answer.")
-cols[3].metric("Conversations held", k.conversations_held)
-cols[4].metric("Thank-you within 24 h", metrics.percent(k.thanked_within_24h_share),
+               help="Median days from your first message to their first answer.")
+cols[3].metric("Conversations", k.conversations_held, help="Conversations held in the range.")
+cols[4].metric("Thanked in 24 h", metrics.percent(k.thanked_within_24h_share),
                help="Share of conversations whose thank-you note went out the same or next day.")
 cols[4].caption(f"{k.thanked_within_24h} of {k.conversations_held} conversations")
-cols[5].metric("This week's outreach", f"{k.this_week_outreach} / {k.weekly_goal}",
+cols[5].metric("This week", f"{k.this_week_outreach} / {k.weekly_goal}",
+               help="Outreach sent since Monday, against your weekly goal.",
                delta=(None if k.weekly_goal == 0 else
                       ("goal met" if k.this_week_outreach >= k.weekly_goal
                        else f"{k.weekly_goal - k.this_week_outreach} to go")),
-               delta_color="normal" if k.this_week_outreach >= k.weekly_goal else "off")
+               delta_color="normal" if k.this_week_outreach >= k.weekly_goal else "off",
+               delta_arrow="off")
 
 
 def chart_block(title: str, chart, description: str, data, empty_text: str, key: str) -> None:

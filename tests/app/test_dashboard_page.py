@@ -40,7 +40,7 @@ def test_empty_database_shows_first_steps_and_loads_demo(app, con, user_id):
     next(b for b in at.button if b.label == "Load demo data").click()
     at.run()
     assert "Demo data loaded" in unescaped(at.success)
-    assert int(metric(at, "Conversations held")) >= 10
+    assert int(metric(at, "Conversations")) >= 10
     assert len(at.get("vega_lite_chart")) == 5  # weekly, 2 rates, funnel, insights
     assert queries.table_counts(con, user_id)["contacts"] >= 30
 
@@ -51,11 +51,11 @@ def test_kpis_match_hand_computed_values(app, con, user_id):
     assert metric(at, "Outreach sent") == "3"
     assert metric(at, "Response rate") == "67%"
     assert any("2 of 3 contacts (n=3)" in c.value for c in at.caption)
-    assert metric(at, "Median days to response") == "3"
-    assert metric(at, "Conversations held") == "1"
-    assert metric(at, "Thank-you within 24 h") == "100%"
+    assert metric(at, "Days to reply") == "3"
+    assert metric(at, "Conversations") == "1"
+    assert metric(at, "Thanked in 24 h") == "100%"
     this_week = sum(1 for d in (ago(10), ago(9), ago(6)) if d >= metrics.week_start(TODAY))
-    assert metric(at, "This week's outreach") == f"{this_week} / 5"
+    assert metric(at, "This week") == f"{this_week} / 5"
     charts = at.get("vega_lite_chart")
     assert len(charts) == 5
 
@@ -67,7 +67,7 @@ def test_industry_filter_applies_to_every_figure(app, con, user_id):
     at.run()
     assert metric(at, "Outreach sent") == "1"
     assert metric(at, "Response rate") == "100%"
-    assert metric(at, "Conversations held") == "0"
+    assert metric(at, "Conversations") == "0"
     # No insight from Education: that chart gives way to a message.
     assert any("No insights logged" in i.value for i in at.info)
 
@@ -78,7 +78,7 @@ def test_date_range_filter(app, con, user_id):
     at.date_input(key="dash_range").set_value((ago(7), TODAY))
     at.run()
     assert metric(at, "Outreach sent") == "1"  # only Cy's message, 6 days ago
-    assert metric(at, "Conversations held") == "1"
+    assert metric(at, "Conversations") == "1"
 
 
 def test_weekly_goal_is_saved(app, con, user_id):
@@ -87,4 +87,4 @@ def test_weekly_goal_is_saved(app, con, user_id):
     at.number_input[0].set_value(8)
     at.run()
     assert queries.user_profile(con, user_id)["weekly_goal"] == 8
-    assert metric(at, "This week's outreach").endswith("/ 8")
+    assert metric(at, "This week").endswith("/ 8")

@@ -21,7 +21,7 @@ def save(at):
 
 
 def conversations_held(at) -> str:
-    return next(m.value for m in at.metric if m.label == "Conversations held")
+    return next(m.value for m in at.metric if m.label == "Conversations")
 
 
 def test_new_contact_and_conversation_are_stored_and_dashboard_counts_it(app, con, user_id):
