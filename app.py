@@ -1,4 +1,4 @@
-"""Career Conversations — entry point: page config, database gate, navigation."""
+"""Career Conversations — entry point: page config, database gate, sign-in gate, navigation."""
 
 import logging
 
@@ -23,22 +23,47 @@ except db.DatabaseUnavailable as problem:
         st.rerun()
     st.stop()
 
-pages = [
-    st.Page("pages/dashboard.py", title="Dashboard", icon=":material/insights:", default=True),
+TRACKER = [
+    st.Page("pages/dashboard.py", title="Dashboard", icon=":material/insights:"),
     st.Page("pages/contacts.py", title="Contacts & outreach", icon=":material/contacts:"),
     st.Page("pages/log_conversation.py", title="Log a conversation", icon=":material/edit_note:"),
     st.Page("pages/insights.py", title="Insights", icon=":material/lightbulb:"),
 ]
-navigation = st.navigation(pages)
+TEACHING = [
+    st.Page("pages/class_dashboard.py", title="Class dashboard", icon=":material/school:"),
+    st.Page("pages/classes.py", title="Classes", icon=":material/groups:"),
+    st.Page("pages/compare_classes.py", title="Compare classes", icon=":material/compare:"),
+]
+ACCOUNT = [st.Page("pages/account.py", title="My account", icon=":material/person:")]
+ADMIN = [st.Page("pages/accounts_admin.py", title="Accounts", icon=":material/manage_accounts:")]
 
 try:
-    ui.current_user_id()
+    account = ui.current_account()
+    ui.sync_cookie()
+    # Pages a role may not use are never registered: a hidden page could still be opened by URL.
+    if account is None:
+        navigation = st.navigation([st.Page("pages/welcome.py", title="Welcome",
+                                            icon=":material/waving_hand:")])
+    else:
+        sections = {"Your tracker": TRACKER} if account.role == "student" else {}
+        if account.is_instructor:
+            sections["Teaching"] = TEACHING
+        sections["Account"] = ACCOUNT + (ADMIN if account.is_admin else [])
+        navigation = st.navigation(sections)
+        with st.sidebar:
+            st.caption(f"Signed in as {ui.escape_markdown(account.display_name)} "
+                       f"({account.role})")
+            if st.button("Sign out", icon=":material/logout:", key="sign_out"):
+                ui.sign_out()
+                if ui.sso_configured() and st.user.get("is_logged_in", False):
+                    st.logout()
+                st.rerun()
     navigation.run()
 except db.DatabaseUnavailable as problem:
     st.error(f"{problem} {problem.how_to_fix}")
 except Exception:
     # The traceback (which may quote data or file paths) goes to the server log, not the page.
-    log.exception("unexpected error on page %s", navigation.title)
+    log.exception("unexpected error")
     st.error("Something went wrong on this page and nothing was changed. Try again; if it keeps "
              "happening, restart the app — the details are in the server log.",
              icon=":material/error:")

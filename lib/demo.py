@@ -768,10 +768,158 @@ def load_demo(con, user_id: int, *, today: dt.date, seed: int = DEFAULT_SEED) ->
     return counts
 
 
+# --- the class demo: an instructor and two classes -------------------------------------------
+
+DEMO_DOMAIN = "demo.example"
+INSTRUCTOR_PASSWORD = "demo-instructor"
+STUDENT_PASSWORD = "demo-student"
+DEMO_INSTRUCTOR = ("Dr. Maya Ortiz", f"instructor@{DEMO_DOMAIN}")
+DEMO_CLASSES = (
+    # name, term, students, weekly outreach goal, conversations goal for the term
+    ("Career Exploration Seminar", "Fall 2026", 35, 4, 8),
+    ("Professional Development Lab", "Fall 2026", 25, 5, 10),
+)
+# Share of students per activity profile, and the share of their planned semester they did.
+PROFILES = (("ahead", 0.15, 1.0), ("on track", 0.5, 0.6), ("behind", 0.25, 0.3),
+            ("inactive", 0.10, 0.12))
+_DEMO_FLAG = "demo_loaded"
+
+
+def _student_people(rng: random.Random, people: list[_Person], share: float,
+                    cutoff: dt.date | None) -> list[_Person]:
+    """Part of a planned semester: `share` of the people written to (with whoever they
+    referred), and nothing after `cutoff` for a student who stopped."""
+    base = [p for p in people if p.referred_by is None]
+    kept = {id(p) for p in rng.sample(base, max(1, round(len(base) * share)))}
+    chosen = []
+    for person in people:
+        root = person.referred_by or person
+        if id(root) not in kept:
+            continue
+        if cutoff and (person.created_on or person.first_sent or cutoff) > cutoff:
+            continue
+        chosen.append(person)
+    return chosen
+
+
+def semester_batch(people: list[_Person], *, cutoff: dt.date | None = None) -> store.Batch:
+    """A planned semester as one batch of records (one transaction, a few statements)."""
+    batch = store.Batch()
+    keys = {id(p): p.key for p in people}
+    for person in people:
+        contact = person.contact
+        referrer = person.referred_by
+        if contact is None and referrer is not None:  # a referral, named in a conversation
+            mention = next((r for r in referrer.conversation.referrals if r.name == person.name),
+                           None) if referrer.conversation else None
+            contact = ContactInput(
+                name=person.name, organization=mention.organization if mention else None,
+                title=mention.title if mention else None, industry=referrer.contact.industry,
+                industry_other=referrer.contact.industry_other, how_found="referral",
+                email=None, profile_url=None, priority="great", notes=None)
+        if contact is None:
+            continue
+        talked = referrer is not None and referrer.conversation is not None \
+            and id(referrer) in keys and (cutoff is None or referrer.held_on <= cutoff)
+        batch.contacts.append(store.BatchContact(
+            key=person.key, contact=contact,
+            created_on=person.created_on or person.first_sent or (referrer.held_on if referrer
+                                                                    else None),
+            referred_by=keys[id(referrer)] if talked else None,
+            referred_in=f"talk-{keys[id(referrer)]}" if talked else None))
+        for message in person.messages:
+            if cutoff and message.outreach.sent_on > cutoff:
+                continue
+            answered = message.response if message.response and (
+                cutoff is None or message.response.response_on <= cutoff) else None
+            batch.outreach.append(store.BatchOutreach(person.key, message.outreach, answered))
+        if person.conversation and (cutoff is None or person.held_on <= cutoff):
+            batch.conversations.append(store.BatchConversation(
+                f"talk-{person.key}", person.key, person.conversation))
+    return batch
+
+
+def demo_available(con) -> bool:
+    """True once the class demo was loaded into this database."""
+    return store.get_setting(con, _DEMO_FLAG) is not None
+
+
+def _student_names(count: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    pairs = [(f, l) for f in FIRST_NAMES for l in LAST_NAMES]
+    return [f"{f} {l}" for f, l in rng.sample(pairs, count)]
+
+
+def demo_logins(con) -> "pd.DataFrame | None":
+    """The demo's sign-ins to show on the welcome screen: the instructor, then one student of
+    each activity profile. None until the demo is loaded."""
+    import pandas as pd
+
+    flag = store.get_setting(con, _DEMO_FLAG)
+    if flag is None:
+        return None
+    rows = [{"role": "instructor", "name": DEMO_INSTRUCTOR[0], "email": DEMO_INSTRUCTOR[1],
+             "password": INSTRUCTOR_PASSWORD}]
+    for line in flag.split("\n")[1:]:
+        profile, name, email = line.split("|")
+        rows.append({"role": f"student ({profile})", "name": name, "email": email,
+                     "password": STUDENT_PASSWORD})
+    return pd.DataFrame(rows)
+
+
+def load_class_demo(con, *, today: dt.date, seed: int = DEFAULT_SEED) -> dict:
+    """One instructor, two classes (35 and 25 students) whose students are ahead, on track,
+    behind or inactive. Idempotent: a second call changes nothing."""
+    from lib import accounts, classes
+
+    if isinstance(today, dt.datetime):
+        today = today.date()
+    if demo_available(con):
+        return {"students": 0, "classes": 0}
+    rng = random.Random(seed)
+    term_start = today - dt.timedelta(days=SEMESTER_DAYS - 1)
+    teacher = accounts.account_by_email(con, DEMO_INSTRUCTOR[1]) or \
+        accounts.create_account_as_operator(
+            con, email=DEMO_INSTRUCTOR[1], password=INSTRUCTOR_PASSWORD,
+            display_name=DEMO_INSTRUCTOR[0],
+            role="instructor" if accounts.has_accounts(con) else "admin")
+    total = sum(c[2] for c in DEMO_CLASSES)
+    names = _student_names(total, seed)
+    examples: dict[str, tuple[str, str]] = {}
+    number = 0
+    for name, term, size, weekly, goal in DEMO_CLASSES:
+        class_id = classes.create_class(con, teacher.id, classes.clean_class({
+            "name": name, "term": term, "starts_on": term_start,
+            "ends_on": today + dt.timedelta(days=20), "weekly_goal": weekly,
+            "conversations_goal": goal}))
+        code = classes.classes_for(con, teacher.id).set_index("id").loc[class_id, "join_code"]
+        profiles = [p for p, share, _ in PROFILES for _ in range(round(share * size))]
+        profiles = (profiles + ["on track"] * size)[:size]
+        rng.shuffle(profiles)
+        for profile in profiles:
+            number += 1
+            student_name = names[number - 1]
+            email = f"student{number:02d}@{DEMO_DOMAIN}"
+            student = accounts.account_by_email(con, email) or accounts.create_account_as_operator(
+                con, email=email, password=STUDENT_PASSWORD, display_name=student_name,
+                role="student")
+            classes.join_class(con, student.id, code)
+            share = dict((p, s) for p, _, s in PROFILES)[profile]
+            cutoff = term_start + dt.timedelta(days=rng.randint(14, 28)) \
+                if profile == "inactive" else None
+            people = _student_people(rng, plan_semester(today, seed + number), share, cutoff)
+            store.write_batch(con, student.id, semester_batch(people, cutoff=cutoff),
+                              submission_id=f"demo-class-{seed}-{student.id}")
+            examples.setdefault(profile, (student_name, email))
+    store.set_setting(con, _DEMO_FLAG, "\n".join(
+        ["loaded"] + [f"{p}|{n}|{e}" for p, (n, e) in examples.items()]))
+    return {"students": number, "classes": len(DEMO_CLASSES)}
+
+
 # --- command line ----------------------------------------------------------------------------
 
 def main() -> None:
-    """`python -m lib.demo`: load the sample semester for the local profile."""
+    """`python -m lib.demo`: load the class demo and print its sign-ins."""
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s: %(message)s")
     try:
         con = db.connect()
@@ -779,15 +927,18 @@ def main() -> None:
         print(f"Could not load the demo data. {problem}\n{problem.how_to_fix}", file=sys.stderr)
         sys.exit(1)
     try:
-        user_id = store.ensure_local_profile(con)
-        before = queries.table_counts(con, user_id)
-        counts = load_demo(con, user_id, today=dt.date.today())
-        added = sum(queries.table_counts(con, user_id).values()) - sum(before.values())
+        result = load_class_demo(con, today=dt.date.today())
+        logins = demo_logins(con)
     finally:
         con.close()
-    print(f"Demo semester in {db.database_path()}: {counts['contacts']} contacts, "
-          f"{counts['outreach']} outreach messages, {counts['conversations']} conversations, "
-          f"{counts['insights']} insights ({added} new records).")
+    if result["students"]:
+        print(f"Demo loaded into {db.database_path()}: {result['classes']} classes, "
+              f"{result['students']} students.")
+    else:
+        print(f"The demo was already loaded in {db.database_path()}.")
+    print("Sign in with:")
+    for row in logins.itertuples():
+        print(f"  {row.role:<22} {row.email:<28} password: {row.password}")
 
 
 if __name__ == "__main__":

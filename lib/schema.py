@@ -174,7 +174,8 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
                 joined_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
                 removed_at TIMESTAMP
             )""",
-            "CREATE INDEX IF NOT EXISTS enrolments_class ON enrolments(class_id)",
+            "CREATE UNIQUE INDEX IF NOT EXISTS enrolments_class_student"
+            " ON enrolments(class_id, student_id)",
             "CREATE INDEX IF NOT EXISTS enrolments_student ON enrolments(student_id)",
             "ALTER TABLE conversations ADD COLUMN IF NOT EXISTS share_name BOOLEAN DEFAULT false",
         ],

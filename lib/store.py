@@ -7,9 +7,10 @@ form finds the id in `submissions` and gets the first record's id back.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
+import pandas as pd
 
 from lib.db import reading, transaction, with_retry
 from lib.validation import (
@@ -99,6 +100,18 @@ def ensure_local_profile(con) -> int:
             ).fetchone()[0]
 
     return with_retry(attempt)
+
+
+def get_setting(con, key: str) -> str | None:
+    with reading(con) as cur:
+        row = cur.execute("SELECT value FROM app_settings WHERE key = ?", [key]).fetchone()
+    return row[0] if row else None
+
+
+def set_setting(con, key: str, value: str) -> None:
+    with transaction(con) as cur:
+        cur.execute("INSERT INTO app_settings (key, value) VALUES (?, ?)"
+                    " ON CONFLICT (key) DO UPDATE SET value = excluded.value", [key, value])
 
 
 def set_weekly_goal(con, user_id: int, goal: int) -> None:
@@ -288,10 +301,10 @@ def log_conversation(con, user_id: int, conversation: ConversationInput, *,
         c = conversation
         conversation_id = cur.execute(
             "INSERT INTO conversations (user_id, contact_id, held_on, format, duration_min,"
-            " next_steps, clarity_before, clarity_after, reflection, thank_you_on, share_insights)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            " next_steps, clarity_before, clarity_after, reflection, thank_you_on, share_insights,"
+            " share_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             [user_id, who, c.held_on, c.format, c.duration_min, c.next_steps, c.clarity_before,
-             c.clarity_after, c.reflection, c.thank_you_on, c.share_insights],
+             c.clarity_after, c.reflection, c.thank_you_on, c.share_insights, c.share_name],
         ).fetchone()[0]
         for position, text in enumerate(c.questions):
             cur.execute("INSERT INTO conversation_questions (conversation_id, position, text)"
@@ -327,3 +340,135 @@ def delete_conversation(con, user_id: int, conversation_id: int) -> None:
     with transaction(con) as cur:
         _owned(cur, "conversations", conversation_id, user_id)
         _delete_conversations(cur, user_id, "id = ?", [conversation_id])
+
+
+# --- batches (demo data, imports) ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class BatchContact:
+    """A new contact in a batch, known to the other batch records by `key`."""
+
+    key: str
+    contact: ContactInput
+    created_on: dt.date | None = None
+    referred_by: str | int | None = None  # batch key of a new contact, or an existing id
+    referred_in: str | None = None  # batch key of a conversation in the same batch
+
+
+@dataclass(frozen=True)
+class BatchOutreach:
+    contact: str | int  # batch key of a new contact, or an existing contact id
+    outreach: OutreachInput  # its contact_id is ignored
+    response: ResponseInput | None = None
+
+
+@dataclass(frozen=True)
+class BatchConversation:
+    key: str
+    contact: str | int
+    conversation: ConversationInput  # its referrals are ignored: give them as BatchContacts
+
+
+@dataclass
+class Batch:
+    contacts: list[BatchContact] = field(default_factory=list)
+    outreach: list[BatchOutreach] = field(default_factory=list)
+    conversations: list[BatchConversation] = field(default_factory=list)
+
+
+def _ids(cur, sequence: str, count: int) -> list[int]:
+    assert sequence in {"seq_contacts", "seq_outreach", "seq_conversations", "seq_insights",
+                        "seq_questions"}
+    if not count:
+        return []
+    return [r[0] for r in cur.execute(
+        f"SELECT nextval('{sequence}') FROM range(?)", [count]).fetchall()]
+
+
+def _insert_frame(cur, table: str, frame: pd.DataFrame) -> None:
+    """Insert a frame whose columns are named like the table's (a few statements for
+    thousands of rows, instead of one statement a row)."""
+    if frame.empty:
+        return
+    cur.register("_batch_rows", frame)
+    try:
+        columns = ", ".join(frame.columns)
+        cur.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM _batch_rows")
+    finally:
+        cur.unregister("_batch_rows")
+
+
+def write_batch(con, user_id: int, batch: Batch, *, submission_id: str | None = None) -> dict:
+    """Store validated records — contacts, messages with their answers, conversations with
+    their questions and insights — for one user in one transaction, all or nothing. Records
+    may refer to existing contacts of the user by id. Returns how many of each were stored
+    (all zeros when `submission_id` was stored before)."""
+    counts = {"contacts": len(batch.contacts), "outreach": len(batch.outreach),
+              "conversations": len(batch.conversations),
+              "insights": sum(len(c.conversation.insights) for c in batch.conversations)}
+
+    def write(cur) -> int:
+        contact_ids = dict(zip([c.key for c in batch.contacts],
+                               _ids(cur, "seq_contacts", len(batch.contacts))))
+        conversation_ids = dict(zip([c.key for c in batch.conversations],
+                                    _ids(cur, "seq_conversations", len(batch.conversations))))
+        existing = {ref for ref in [o.contact for o in batch.outreach]
+                    + [c.contact for c in batch.conversations]
+                    + [c.referred_by for c in batch.contacts] if isinstance(ref, int)}
+        for contact_id in existing:
+            _owned(cur, "contacts", contact_id, user_id)
+
+        def contact_id(ref):
+            return ref if isinstance(ref, int) or ref is None else contact_ids[ref]
+
+        _insert_frame(cur, "contacts", pd.DataFrame([{
+            "id": contact_ids[c.key], "user_id": user_id,
+            **{col: getattr(c.contact, col) for col in _CONTACT_COLUMNS},
+            "referred_by_contact_id": contact_id(c.referred_by),
+            "referred_in_conversation_id": conversation_ids.get(c.referred_in),
+            "created_on": c.created_on or dt.date.today(),
+        } for c in batch.contacts]))
+        outreach_ids = _ids(cur, "seq_outreach", len(batch.outreach))
+        _insert_frame(cur, "outreach", pd.DataFrame([{
+            "id": oid, "user_id": user_id, "contact_id": contact_id(o.contact),
+            "sent_on": o.outreach.sent_on, "channel": o.outreach.channel, "attempt": 1,
+            "response_on": o.response.response_on if o.response else None,
+            "outcome": o.response.outcome if o.response else "pending",
+        } for oid, o in zip(outreach_ids, batch.outreach)]))
+        _insert_frame(cur, "conversations", pd.DataFrame([{
+            "id": conversation_ids[c.key], "user_id": user_id, "contact_id": contact_id(c.contact),
+            "held_on": c.conversation.held_on, "format": c.conversation.format,
+            "duration_min": c.conversation.duration_min,
+            "next_steps": c.conversation.next_steps,
+            "clarity_before": c.conversation.clarity_before,
+            "clarity_after": c.conversation.clarity_after,
+            "reflection": c.conversation.reflection,
+            "thank_you_on": c.conversation.thank_you_on,
+            "share_insights": c.conversation.share_insights,
+            "share_name": c.conversation.share_name,
+        } for c in batch.conversations]))
+        questions = [(conversation_ids[c.key], i, q) for c in batch.conversations
+                     for i, q in enumerate(c.conversation.questions)]
+        _insert_frame(cur, "conversation_questions", pd.DataFrame([
+            {"id": qid, "conversation_id": cid, "position": pos, "text": text}
+            for qid, (cid, pos, text) in zip(_ids(cur, "seq_questions", len(questions)),
+                                             questions)]))
+        insights = [(conversation_ids[c.key], i, ins) for c in batch.conversations
+                    for i, ins in enumerate(c.conversation.insights)]
+        _insert_frame(cur, "insights", pd.DataFrame([
+            {"id": iid, "user_id": user_id, "conversation_id": cid, "position": pos,
+             "category": ins.category, "text": ins.text}
+            for iid, (cid, pos, ins) in zip(_ids(cur, "seq_insights", len(insights)),
+                                            insights)]))
+        touched = sorted({contact_id(o.contact) for o in batch.outreach})
+        if touched:
+            cur.execute(
+                "UPDATE outreach SET attempt = n.attempt FROM ("
+                " SELECT id, row_number() OVER (PARTITION BY contact_id ORDER BY sent_on, id)"
+                " AS attempt FROM outreach WHERE user_id = ? AND list_contains(?, contact_id)) n"
+                " WHERE outreach.id = n.id AND outreach.attempt <> n.attempt",
+                [user_id, touched])
+        return len(batch.contacts) + len(batch.outreach) + len(batch.conversations)
+
+    saved = _once(con, submission_id, user_id, "batch", write)
+    return counts if saved.created else {k: 0 for k in counts}

@@ -134,11 +134,11 @@ def require_account(*roles: str):
 
 def current_user_id() -> int:
     """The signed-in user's id; stops the page when nobody is signed in."""
-    # TEMPORARY until the accounts layer lands: the local profile.
-    from lib import store
-    if "user_id" not in st.session_state:
-        st.session_state["user_id"] = store.ensure_local_profile(database())
-    return st.session_state["user_id"]
+    return require_account().id
+
+
+def session_token() -> str | None:
+    return st.session_state.get(_TOKEN_KEY)
 
 
 def today() -> dt.date:
@@ -167,6 +167,16 @@ def submission_id(form: str) -> str:
 def new_submission(form: str) -> None:
     """After a save: the next submission of this form is a new record."""
     st.session_state[f"_submission_{form}"] = uuid.uuid4().hex
+
+
+def form_generation(form: str) -> int:
+    """Part of the form's widget keys: a new generation after a save shows empty widgets
+    (deleting widget keys from session state does not clear what the browser shows)."""
+    return st.session_state.setdefault(f"_generation_{form}", 0)
+
+
+def next_generation(form: str) -> None:
+    st.session_state[f"_generation_{form}"] = form_generation(form) + 1
 
 
 def set_errors(form: str, errors: dict[str, str]) -> None:

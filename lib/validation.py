@@ -92,6 +92,7 @@ class ConversationInput:
     reflection: str | None = None
     thank_you_on: dt.date | None = None
     share_insights: bool = False
+    share_name: bool = False
 
 
 class _Collector:
@@ -348,15 +349,22 @@ def clean_conversation(raw: Mapping[str, Any], *, today: dt.date) -> Conversatio
     if thanked is not None and thanked == thanked and str(thanked).strip():
         thank_you_on = c.date(raw, "thank_you_on", "Thank-you sent", today=today,
                               not_before=held_on, not_before_label="the conversation")
-    share = raw.get("share_insights")
-    if isinstance(share, str):
-        share = share.strip().lower() in ("1", "true", "yes", "y")
+    share = _flag(raw.get("share_insights"))
+    share_name = share and _flag(raw.get("share_name"))
     c.raise_if_any()
     return ConversationInput(held_on=held_on, format=fmt, duration_min=duration,
                              questions=tuple(questions), insights=tuple(insights),
                              referrals=tuple(referrals), next_steps=next_steps,
                              clarity_before=before, clarity_after=after, reflection=reflection,
-                             thank_you_on=thank_you_on, share_insights=bool(share))
+                             thank_you_on=thank_you_on, share_insights=share,
+                             share_name=share_name)
+
+
+def _flag(value: Any) -> bool:
+    """A yes/no from a checkbox (bool) or a file cell ("yes", "1", "true")."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "y")
+    return bool(value) and value == value  # NaN is not a yes
 
 
 def clean_thank_you(sent_on: Any, *, held_on: Any, today: dt.date) -> dt.date:

@@ -28,10 +28,11 @@ tab_pipeline, tab_add, tab_outreach, tab_response = st.tabs(
 
 # --- Add a contact ---------------------------------------------------------------------------
 with tab_add:
+    new = f"new{ui.form_generation('add_contact')}"  # widget-key prefix, new after each save
     with st.form("add_contact", clear_on_submit=False, enter_to_submit=False):
-        raw = contact_fields("add_contact", "new")
+        raw = contact_fields("add_contact", new)
         anyway = st.checkbox("Add even if a contact with this name and organization exists",
-                             key="new_anyway")
+                             key=f"{new}_anyway")
         submitted = st.form_submit_button("Add contact", type="primary")
     if submitted:
         try:
@@ -47,8 +48,7 @@ with tab_add:
                                           submission_id=ui.submission_id("add_contact"))
                 ui.set_errors("add_contact", {})
                 ui.new_submission("add_contact")
-                for key in [k for k in st.session_state if str(k).startswith("new_")]:
-                    del st.session_state[key]
+                ui.next_generation("add_contact")
                 ui.flash(f"Added {contact.name} to your contacts." if saved.created
                          else "That contact was already saved.")
         except ValidationError as problem:

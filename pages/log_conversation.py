@@ -22,6 +22,7 @@ ui.show_flash()
 
 st.session_state.setdefault("conv_insight_rows", START_INSIGHT_ROWS)
 st.session_state.setdefault("conv_referral_rows", START_REFERRAL_ROWS)
+K = f"conv{ui.form_generation(FORM)}"  # widget-key prefix, new after each save
 
 pipeline = queries.contact_pipeline(con, user_id)
 names = {int(r.id): r.name + (f" — {r.organization}" if isinstance(r.organization, str) else "")
@@ -29,31 +30,31 @@ names = {int(r.id): r.name + (f" — {r.organization}" if isinstance(r.organizat
 options = [NEW_CONTACT, *names]
 who = st.selectbox("Who did you talk to? *", options,
                    index=0 if not names else None,
-                   format_func=lambda i: "➕ Someone new — add them now" if i == NEW_CONTACT
+                   format_func=lambda i: "Someone new — add them now" if i == NEW_CONTACT
                    else names[i],
-                   placeholder="Choose a contact, or add someone new", key="conv_contact")
+                   placeholder="Choose a contact, or add someone new", key=f"{K}_contact")
 ui.field_error(FORM, "contact")
 
 with st.form(FORM, enter_to_submit=False):
     raw_contact = None
     if who == NEW_CONTACT:
         st.markdown("**New contact**")
-        raw_contact = contact_fields(FORM, "conv_new", compact=True)
+        raw_contact = contact_fields(FORM, f"{K}_new", compact=True)
         st.divider()
 
     left, middle, right = st.columns(3)
     held_on = left.date_input("Date held *", value=today, max_value=today, format="YYYY-MM-DD",
-                              key="conv_held_on")
+                              key=f"{K}_held_on")
     with left:
         ui.field_error(FORM, "held_on")
     fmt = middle.selectbox("Format *", list(vocab.FORMATS), format_func=vocab.FORMATS.get,
-                           key="conv_format")
+                           key=f"{K}_format")
     duration = right.number_input("Duration (minutes)", min_value=1, max_value=600, value=30,
-                                  step=5, key="conv_duration")
+                                  step=5, key=f"{K}_duration")
     with right:
         ui.field_error(FORM, "duration_min")
 
-    questions = st.text_area("Questions you prepared (one per line)", key="conv_questions",
+    questions = st.text_area("Questions you prepared (one per line)", key=f"{K}_questions",
                              height=110, placeholder="What does a typical week look like?\n"
                              "How did you get into this field?")
     ui.field_error(FORM, "questions")
@@ -64,8 +65,8 @@ with st.form(FORM, enter_to_submit=False):
     for i in range(st.session_state["conv_insight_rows"]):
         cat_col, text_col = st.columns([1, 4])
         category = cat_col.selectbox(f"Category of insight {i + 1}", list(vocab.TIARA),
-                                     format_func=vocab.TIARA.get, key=f"conv_ins_cat_{i}")
-        text = text_col.text_input(f"Insight {i + 1}", key=f"conv_ins_text_{i}", max_chars=1000)
+                                     format_func=vocab.TIARA.get, key=f"{K}_ins_cat_{i}")
+        text = text_col.text_input(f"Insight {i + 1}", key=f"{K}_ins_text_{i}", max_chars=1000)
         with text_col:
             ui.field_error(FORM, f"insight_{i}")
         insights.append({"category": category, "text": text})
@@ -76,42 +77,45 @@ with st.form(FORM, enter_to_submit=False):
     for i in range(st.session_state["conv_referral_rows"]):
         a, b, c = st.columns(3)
         referrals.append({
-            "name": a.text_input(f"Referral {i + 1} name", key=f"conv_ref_name_{i}",
+            "name": a.text_input(f"Referral {i + 1} name", key=f"{K}_ref_name_{i}",
                                  max_chars=120),
             "organization": b.text_input(f"Referral {i + 1} organization",
-                                         key=f"conv_ref_org_{i}", max_chars=120),
-            "title": c.text_input(f"Referral {i + 1} role", key=f"conv_ref_title_{i}",
+                                         key=f"{K}_ref_org_{i}", max_chars=120),
+            "title": c.text_input(f"Referral {i + 1} role", key=f"{K}_ref_title_{i}",
                                   max_chars=120),
         })
         ui.field_error(FORM, f"referral_{i}")
     more_referrals = st.form_submit_button("Add another referral", icon=":material/add:")
 
-    next_steps = st.text_area("Next steps", key="conv_next_steps", height=80)
+    next_steps = st.text_area("Next steps", key=f"{K}_next_steps", height=80)
     ui.field_error(FORM, "next_steps")
 
     left, right = st.columns(2)
     before = left.radio("Career-goal clarity before (1 = foggy, 5 = clear)", [1, 2, 3, 4, 5],
-                        index=None, horizontal=True, key="conv_before")
+                        index=None, horizontal=True, key=f"{K}_before")
     after = right.radio("Career-goal clarity after (1 = foggy, 5 = clear)", [1, 2, 3, 4, 5],
-                        index=None, horizontal=True, key="conv_after")
-    reflection = st.text_area("What changed in my thinking", key="conv_reflection", height=80)
+                        index=None, horizontal=True, key=f"{K}_after")
+    reflection = st.text_area("What changed in my thinking", key=f"{K}_reflection", height=80)
     ui.field_error(FORM, "reflection")
 
     left, right = st.columns(2)
     thank_you_on = left.date_input("Thank-you sent on (leave empty if not yet)", value=None,
-                                   max_value=today, format="YYYY-MM-DD", key="conv_thank_you")
+                                   max_value=today, format="YYYY-MM-DD", key=f"{K}_thank_you")
     with left:
         ui.field_error(FORM, "thank_you_on")
-    share = right.checkbox("Share my insights with my class", key="conv_share",
-                           help="Your instructor and class see the insight texts — never your "
-                                "notes or the professional's name.")
+    share = right.checkbox("Share my insights with my class", key=f"{K}_share",
+                           help="Your instructor sees the insight texts — never your notes or "
+                                "the professional's name.")
+    share_name = right.checkbox("Show my name with them", key=f"{K}_share_name",
+                                help="Without this, shared insights appear as “A student”.")
     saved_clicked = st.form_submit_button("Save conversation", type="primary",
                                           icon=":material/save:")
 
 
 def _clear_form() -> None:
-    for key in [k for k in st.session_state if str(k).startswith("conv_")]:
-        del st.session_state[key]
+    ui.next_generation(FORM)
+    st.session_state["conv_insight_rows"] = START_INSIGHT_ROWS
+    st.session_state["conv_referral_rows"] = START_REFERRAL_ROWS
 
 
 if more_insights:
@@ -138,7 +142,7 @@ if saved_clicked:
             "held_on": held_on, "format": fmt, "duration_min": duration, "questions": questions,
             "insights": insights, "referrals": referrals, "next_steps": next_steps,
             "clarity_before": before, "clarity_after": after, "reflection": reflection,
-            "thank_you_on": thank_you_on, "share_insights": share,
+            "thank_you_on": thank_you_on, "share_insights": share, "share_name": share_name,
         }, today=today)
     except ValidationError as problem:
         errors.update(problem.errors)

@@ -8,7 +8,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from lib import db, store, ui
+from lib import accounts, db, store, ui
 from lib.validation import clean_contact, clean_conversation, clean_outreach, clean_response
 
 
@@ -28,16 +28,47 @@ def con(db_path):
     return ui.database()
 
 
-@pytest.fixture
-def user_id(con):
-    return store.ensure_local_profile(con)
+ADMIN = ("admin@test.example", "admin-password-1", "Ada Admin")
+STUDENT = ("student@test.example", "student-password-1", "Sam Student")
+
+
+def make_account(con, email, password, name):
+    return accounts.create_account(con, email=email, password=password, display_name=name)
 
 
 @pytest.fixture
-def app(db_path):
+def admin(con):
+    """The first account on a database is its administrator."""
+    return make_account(con, *ADMIN)
+
+
+@pytest.fixture
+def user_id(con, admin):
+    """A signed-up student (the tracker pages are a student's)."""
+    return make_account(con, *STUDENT).id
+
+
+def new_app() -> AppTest:
     at = AppTest.from_file("../../app.py", default_timeout=30)
     at.secrets = {}
     return at
+
+
+def signed_in(con, user) -> AppTest:
+    """An app whose session is signed in as `user` (a real session token, as after the form)."""
+    at = new_app()
+    at.session_state["_session_token"] = accounts.start_session(con, user)
+    return at
+
+
+@pytest.fixture
+def app(con, user_id):
+    return signed_in(con, user_id)
+
+
+@pytest.fixture
+def anonymous_app(db_path):
+    return new_app()
 
 
 def open_page(at: AppTest, page: str) -> AppTest:

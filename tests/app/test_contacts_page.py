@@ -17,11 +17,11 @@ def click(at, label):
 
 def test_add_contact_stores_it_and_shows_it_in_the_pipeline(app, con, user_id):
     at = open_page(app, PAGE)
-    at.text_input(key="new_name").input("  Mary Jackson  ")
-    at.text_input(key="new_organization").input("NACA")
-    at.selectbox(key="new_industry").set_value("Government & Public Policy")
-    at.selectbox(key="new_how_found").set_value("alumni")
-    at.text_input(key="new_email").input("mary@example.org")
+    at.text_input(key="new0_name").input("  Mary Jackson  ")
+    at.text_input(key="new0_organization").input("NACA")
+    at.selectbox(key="new0_industry").set_value("Government & Public Policy")
+    at.selectbox(key="new0_how_found").set_value("alumni")
+    at.text_input(key="new0_email").input("mary@example.org")
     click(at, "Add contact")
     assert "Added Mary Jackson" in unescaped(at.success)
     record = queries.contact_pipeline(con, user_id).iloc[0]
@@ -31,13 +31,13 @@ def test_add_contact_stores_it_and_shows_it_in_the_pipeline(app, con, user_id):
     assert list(table["Name"]) == ["Mary Jackson"]
     assert list(table["Stage"]) == ["Identified"]
     # The form is empty again for the next contact.
-    assert at.text_input(key="new_name").value == ""
+    assert at.text_input(key="new1_name").value == ""  # a fresh, empty form
 
 
 def test_invalid_contact_shows_messages_and_stores_nothing(app, con, user_id):
     at = open_page(app, PAGE)
-    at.text_input(key="new_email").input("not-an-address")
-    at.text_input(key="new_profile_url").input("javascript:alert(1)")
+    at.text_input(key="new0_email").input("not-an-address")
+    at.text_input(key="new0_profile_url").input("javascript:alert(1)")
     click(at, "Add contact")
     errors = unescaped(at.error)
     assert "Name is required" in errors
@@ -49,12 +49,12 @@ def test_invalid_contact_shows_messages_and_stores_nothing(app, con, user_id):
 def test_duplicate_contact_is_warned_about_until_confirmed(app, con, user_id):
     add_contact(con, user_id, name="Grace Hopper", organization="Navy Labs")
     at = open_page(app, PAGE)
-    at.text_input(key="new_name").input("grace hopper")
-    at.text_input(key="new_organization").input("NAVY LABS")
+    at.text_input(key="new0_name").input("grace hopper")
+    at.text_input(key="new0_organization").input("NAVY LABS")
     click(at, "Add contact")
     assert "already in your contacts" in unescaped(at.error)
     assert queries.table_counts(con, user_id)["contacts"] == 1
-    at.checkbox(key="new_anyway").check()
+    at.checkbox(key="new0_anyway").check()
     click(at, "Add contact")
     assert queries.table_counts(con, user_id)["contacts"] == 2
 

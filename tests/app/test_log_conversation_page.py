@@ -10,8 +10,8 @@ PAGE = "pages/log_conversation.py"
 
 
 def fill_new_contact(at, name="Ada Lovelace", organization="Analytical Engines"):
-    at.text_input(key="conv_new_name").input(name)
-    at.text_input(key="conv_new_organization").input(organization)
+    at.text_input(key="conv0_new_name").input(name)
+    at.text_input(key="conv0_new_organization").input(organization)
 
 
 def save(at):
@@ -27,15 +27,15 @@ def conversations_held(at) -> str:
 def test_new_contact_and_conversation_are_stored_and_dashboard_counts_it(app, con, user_id):
     at = open_page(app, PAGE)
     fill_new_contact(at)
-    at.text_area(key="conv_questions").input("How did you start?\n\nWhat's next for the field?")
-    at.selectbox(key="conv_ins_cat_0").set_value("trend")
-    at.text_input(key="conv_ins_text_0").input("AI tooling is changing junior roles")
-    at.selectbox(key="conv_ins_cat_1").set_value("advice")
-    at.text_input(key="conv_ins_text_1").input("Build a portfolio")
-    at.text_input(key="conv_ref_name_0").input("Charles Babbage")
-    at.text_input(key="conv_ref_org_0").input("Difference Co")
-    at.radio(key="conv_before").set_value(2)
-    at.radio(key="conv_after").set_value(4)
+    at.text_area(key="conv0_questions").input("How did you start?\n\nWhat's next for the field?")
+    at.selectbox(key="conv0_ins_cat_0").set_value("trend")
+    at.text_input(key="conv0_ins_text_0").input("AI tooling is changing junior roles")
+    at.selectbox(key="conv0_ins_cat_1").set_value("advice")
+    at.text_input(key="conv0_ins_text_1").input("Build a portfolio")
+    at.text_input(key="conv0_ref_name_0").input("Charles Babbage")
+    at.text_input(key="conv0_ref_org_0").input("Difference Co")
+    at.radio(key="conv0_before").set_value(2)
+    at.radio(key="conv0_after").set_value(4)
     save(at)
 
     assert "Saved your conversation with Ada Lovelace" in unescaped(at.success)
@@ -50,7 +50,7 @@ def test_new_contact_and_conversation_are_stored_and_dashboard_counts_it(app, co
     assert queries.conversation_questions(con, user_id, conv_id) == [
         "How did you start?", "What's next for the field?"]
     # The form is cleared for the next conversation.
-    assert at.text_input(key="conv_ins_text_0").value == ""
+    assert at.text_input(key="conv1_ins_text_0").value == ""  # a fresh, empty form
 
     at.switch_page("pages/dashboard.py")
     at.run()
@@ -59,7 +59,7 @@ def test_new_contact_and_conversation_are_stored_and_dashboard_counts_it(app, co
 
 def test_missing_name_shows_message_next_to_field_and_stores_nothing(app, con, user_id):
     at = open_page(app, PAGE)
-    at.text_input(key="conv_ins_text_0").input("An insight that must not be saved")
+    at.text_input(key="conv0_ins_text_0").input("An insight that must not be saved")
     save(at)
     errors = unescaped(at.error)
     assert "Name is required" in errors
@@ -67,16 +67,16 @@ def test_missing_name_shows_message_next_to_field_and_stores_nothing(app, con, u
     assert queries.table_counts(con, user_id) == {"contacts": 0, "outreach": 0,
                                                   "conversations": 0, "insights": 0}
     # What the student typed is still there to fix.
-    assert at.text_input(key="conv_ins_text_0").value == "An insight that must not be saved"
+    assert at.text_input(key="conv0_ins_text_0").value == "An insight that must not be saved"
 
 
 def test_thank_you_before_conversation_is_rejected(app, con, user_id):
     cid = add_contact(con, user_id)
     at = open_page(app, PAGE)
-    at.selectbox(key="conv_contact").set_value(cid)
+    at.selectbox(key="conv0_contact").set_value(cid)
     at.run()
-    at.date_input(key="conv_held_on").set_value(dt.date.today())
-    at.date_input(key="conv_thank_you").set_value(dt.date.today() - dt.timedelta(days=2))
+    at.date_input(key="conv0_held_on").set_value(dt.date.today())
+    at.date_input(key="conv0_thank_you").set_value(dt.date.today() - dt.timedelta(days=2))
     save(at)
     assert "Thank-you sent can't be before the conversation" in unescaped(at.error)
     assert queries.table_counts(con, user_id)["conversations"] == 0
@@ -85,9 +85,9 @@ def test_thank_you_before_conversation_is_rejected(app, con, user_id):
 def test_existing_contact_conversation_and_later_thank_you(app, con, user_id):
     cid = add_contact(con, user_id, name="Katherine Johnson", organization="NASA")
     at = open_page(app, PAGE)
-    at.selectbox(key="conv_contact").set_value(cid)
+    at.selectbox(key="conv0_contact").set_value(cid)
     at.run()
-    at.text_input(key="conv_ins_text_0").input("Orbital mechanics still matters")
+    at.text_input(key="conv0_ins_text_0").input("Orbital mechanics still matters")
     save(at)
     assert queries.table_counts(con, user_id)["contacts"] == 1
     assert queries.table_counts(con, user_id)["conversations"] == 1
@@ -101,17 +101,17 @@ def test_existing_contact_conversation_and_later_thank_you(app, con, user_id):
 
 def test_add_another_insight_row_keeps_typed_values(app):
     at = open_page(app, PAGE)
-    at.text_input(key="conv_ins_text_0").input("first")
+    at.text_input(key="conv0_ins_text_0").input("first")
     next(b for b in at.button if b.label == "Add another insight").click()
     at.run()
     assert len([t for t in at.text_input if t.label.startswith("Insight ")]) == 4
-    assert at.text_input(key="conv_ins_text_0").value == "first"
+    assert at.text_input(key="conv0_ins_text_0").value == "first"
 
 
 def test_new_contact_duplicating_an_existing_one_is_refused(app, con, user_id):
     add_contact(con, user_id, name="Ada Lovelace", organization="Analytical Engines")
     at = open_page(app, PAGE)
-    at.selectbox(key="conv_contact").set_value(-1)
+    at.selectbox(key="conv0_contact").set_value(-1)
     at.run()
     fill_new_contact(at)
     save(at)

@@ -12,7 +12,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from lib import db, demo, metrics, queries, store, vocab
+from lib import accounts, class_queries, classes, db, demo, metrics, queries, store, vocab
 from lib.queries import Filters
 from tests.unit.conftest import TODAY, add_user, rows
 
@@ -318,23 +318,49 @@ def _run_cli(db_path) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=120)
 
 
-def test_command_line_loads_the_demo_once(tmp_path):
+def test_command_line_loads_the_class_demo_once_and_prints_the_sign_ins(tmp_path):
     path = tmp_path / "cli.duckdb"
     first = _run_cli(path)
     assert first.returncode == 0, first.stderr
-    assert re.search(r"\d+ contacts, \d+ outreach messages, \d+ conversations, \d+ insights",
-                     first.stdout)
-    assert len(first.stdout.strip().splitlines()) == 1
+    assert "2 classes, 60 students" in first.stdout
+    assert f"{demo.DEMO_INSTRUCTOR[1]}" in first.stdout
+    assert f"password: {demo.INSTRUCTOR_PASSWORD}" in first.stdout
+    assert f"password: {demo.STUDENT_PASSWORD}" in first.stdout
     second = _run_cli(path)
     assert second.returncode == 0, second.stderr
-    assert "(0 new records)" in second.stdout
+    assert "already loaded" in second.stdout
     con = db.connect(path)
     try:
-        counts = queries.table_counts(con, store.ensure_local_profile(con))
+        assert accounts.authenticate(con, demo.DEMO_INSTRUCTOR[1], demo.INSTRUCTOR_PASSWORD)
+        teacher = accounts.account_by_email(con, demo.DEMO_INSTRUCTOR[1])
+        assert sorted(classes.classes_for(con, teacher.id)["students"]) == [25, 35]
     finally:
         con.close()
-    assert f"{counts['contacts']} contacts" in first.stdout
-    assert counts["conversations"] >= 12
+
+
+def test_class_demo_has_a_realistic_spread(tmp_path):
+    con = db.connect(tmp_path / "spread.duckdb")
+    try:
+        demo.load_class_demo(con, today=TODAY)
+        teacher = accounts.account_by_email(con, demo.DEMO_INSTRUCTOR[1])
+        assert teacher.role == "admin"  # the first account of a fresh database
+        for class_id in classes.classes_for(con, teacher.id)["id"]:
+            table = class_queries.progress_table(con, teacher.id, int(class_id), None, TODAY,
+                                                 TODAY)
+            assert table["conversations"].max() >= 10  # some far ahead
+            assert (table["outreach"] <= 6).any()  # some barely started or stopped
+            assert table["behind"].any() and not table["behind"].all()
+            explored = class_queries.industries_explored(con, teacher.id, int(class_id), None,
+                                                         TODAY)
+            assert len(explored) >= 8
+        logins = demo.demo_logins(con)
+        assert set(logins["role"]) >= {"instructor", "student (ahead)", "student (inactive)"}
+        for row in logins.itertuples():
+            assert accounts.authenticate(con, row.email, row.password).email == row.email
+        assert db.integrity_problems(con) == {}
+        assert demo.load_class_demo(con, today=TODAY) == {"students": 0, "classes": 0}
+    finally:
+        con.close()
 
 
 def test_command_line_explains_a_locked_database(tmp_path):

@@ -538,3 +538,69 @@ def test_a_reused_submission_id_never_hands_over_another_students_record(con, us
         theirs = None
     assert theirs is None or theirs.id != mine.id
     assert queries.contact_record(con, other_user, mine.id) is None
+
+
+def _batch(build, today=D(2026, 3, 20)):
+    from lib.validation import clean_contact, clean_conversation, clean_outreach, clean_response
+    ada = clean_contact({"name": "Ada", "organization": "Engines", "industry": "Technology"})
+    bob = clean_contact({"name": "Bob", "organization": "Looms", "industry": "Manufacturing"})
+    sent = [clean_outreach({"contact_id": 0, "sent_on": d, "channel": "email"}, today=today)
+            for d in ("2026-03-09", "2026-03-02")]
+    talk = clean_conversation({"held_on": "2026-03-12", "format": "video", "duration_min": 30,
+                               "questions": "Q1\nQ2", "insights": [
+                                   {"category": "trend", "text": "T"},
+                                   {"category": "advice", "text": "A"}]}, today=today)
+    return store.Batch(
+        contacts=[store.BatchContact("ada", ada, D(2026, 3, 1)),
+                  store.BatchContact("bob", bob, D(2026, 3, 12), referred_by="ada",
+                                     referred_in="talk")],
+        outreach=[store.BatchOutreach("ada", sent[0], clean_response(
+                      {"response_on": "2026-03-10", "outcome": "accepted"},
+                      sent_on=D(2026, 3, 9), today=today)),
+                  store.BatchOutreach("ada", sent[1])],
+        conversations=[store.BatchConversation("talk", "ada", talk)])
+
+
+def test_write_batch_stores_everything_linked_and_numbered(build, con, user, fetch):
+    counts_stored = store.write_batch(con, user, _batch(build), submission_id="b-1")
+    assert counts_stored == {"contacts": 2, "outreach": 2, "conversations": 1, "insights": 2}
+    assert counts(con, user) == {"contacts": 2, "outreach": 2, "conversations": 1,
+                                 "insights": 2}
+    assert fetch("SELECT sent_on, attempt, outcome FROM outreach ORDER BY sent_on") == [
+        (D(2026, 3, 2), 1, "pending"), (D(2026, 3, 9), 2, "accepted")]
+    pipeline = queries.contact_pipeline(con, user).set_index("name")
+    assert pipeline.loc["Bob", "referred_by_contact_id"] == pipeline.loc["Ada", "id"]
+    assert pipeline.loc["Ada", "referrals_given"] == 1
+    (conv,) = fetch("SELECT id FROM conversations")
+    assert queries.conversation_questions(con, user, conv[0]) == ["Q1", "Q2"]
+    assert fetch("SELECT referred_in_conversation_id FROM contacts WHERE name = 'Bob'") == [
+        (conv[0],)]
+    # A resend of the same batch stores nothing.
+    assert store.write_batch(con, user, _batch(build), submission_id="b-1") == {
+        "contacts": 0, "outreach": 0, "conversations": 0, "insights": 0}
+    assert counts(con, user)["contacts"] == 2
+    assert db.integrity_problems(con) == {}
+
+
+def test_write_batch_is_all_or_nothing(build, con, user):
+    import dataclasses
+    batch = _batch(build)
+    bad = dataclasses.replace(batch.conversations[0].conversation, thank_you_on=D(2026, 3, 1))
+    batch.conversations[0] = store.BatchConversation("talk", "ada", bad)  # breaks a CHECK
+    with pytest.raises(duckdb.ConstraintException):
+        store.write_batch(con, user, batch)
+    assert counts(con, user) == {"contacts": 0, "outreach": 0, "conversations": 0,
+                                 "insights": 0}
+
+
+def test_write_batch_refuses_another_users_contact(build, con, user, other_user):
+    theirs = store.add_contact(con, other_user, build.contact_input("Eve")).id \
+        if hasattr(build, "contact_input") else None
+    if theirs is None:
+        from lib.validation import clean_contact
+        theirs = store.add_contact(con, other_user, clean_contact({"name": "Eve"})).id
+    batch = _batch(build)
+    batch.outreach.append(store.BatchOutreach(theirs, batch.outreach[0].outreach))
+    with pytest.raises(store.NotFound):
+        store.write_batch(con, user, batch)
+    assert counts(con, user)["contacts"] == 0

@@ -1,0 +1,131 @@
+"""Class dashboard: a class's progress in aggregate, who is behind, and shared insights."""
+
+import streamlit as st
+
+from lib import charts, class_queries, classes, exports, metrics, ui, vocab
+
+con = ui.database()
+account = ui.require_account("instructor")
+today = ui.today()
+
+st.title("Class dashboard")
+ui.show_flash()
+
+mine = classes.classes_for(con, account.id)
+if mine.empty:
+    st.info("You have no active class yet. Create one on the Classes page and share its join "
+            "code with your students.")
+    st.page_link("pages/classes.py", label="Go to Classes", icon=":material/groups:")
+    st.stop()
+
+labels = {int(r.id): f"{r.name} ({r.term})" if r.term else r.name for r in mine.itertuples()}
+with st.container(border=True):
+    left, right = st.columns([2, 2])
+    class_id = left.selectbox("Class", list(labels), format_func=labels.get, key="cd_class")
+    row = mine.loc[mine["id"] == class_id].iloc[0]
+    term_start = row["starts_on"]
+    chosen = right.date_input("Date range", value=(min(term_start, today), today),
+                              format="YYYY-MM-DD", key=f"cd_range_{class_id}")
+start, end = (chosen if isinstance(chosen, tuple) and len(chosen) == 2
+              else (term_start, today))
+min_group = class_queries.min_group_size()
+
+k = class_queries.class_kpis(con, account.id, class_id, start, end, today)
+cols = st.columns(7)
+cols[0].metric("Students", k["students"])
+cols[1].metric("Active 7 days", k["active_7d"], help="Students who logged anything in the "
+               "last 7 days.")
+cols[1].caption(f"{k['active_14d']} in the last 14 days")
+cols[2].metric("Outreach", k["outreach_sent"])
+cols[3].metric("Response rate", metrics.percent(k["response_rate"]),
+               help="Contacts who answered ÷ contacts reached, across the class.")
+cols[3].caption(f"n={k['contacted']} contacts")
+cols[4].metric("Conversations", k["conversations_held"])
+cols[5].metric("Thanked in 24 h", metrics.percent(k["thanked_within_24h_share"]))
+median = k["median_conversations"]
+cols[6].metric("Median per student",
+               f"{'—' if median is None else format(median, 'g')} / {k['conversations_goal']}",
+               help="Median conversations per student against the term goal.")
+
+
+def chart_block(title, chart, description, data, empty_text, key):
+    with st.container(border=True):
+        st.subheader(title)
+        if data.empty:
+            st.info(empty_text)
+            return
+        st.caption(description)
+        st.altair_chart(chart, width="stretch", key=key, alt=description)
+        with st.expander("Show data"):
+            st.dataframe(data, hide_index=True, width="stretch")
+
+
+weekly = class_queries.class_weekly_activity(con, account.id, class_id, start, end)
+chart_block("Weekly class activity", charts.weekly_activity_chart(weekly),
+            charts.describe_weekly(weekly),
+            weekly.pivot_table(index="week", columns="measure", values="count",
+                               fill_value=0).reset_index() if not weekly.empty else weekly,
+            "Nothing logged in this date range yet.", "cd_weekly")
+
+left, right = st.columns(2)
+with left:
+    per_student = class_queries.conversations_per_student(con, account.id, class_id, start, end)
+    goal = int(row["conversations_goal"])
+    chart_block("Conversations per student", charts.conversations_distribution_chart(
+        per_student, goal), charts.describe_distribution(per_student, goal),
+        per_student.groupby("conversations").size().rename("students").reset_index()
+        if not per_student.empty else per_student,
+        "No students in this class yet.", "cd_distribution")
+with right:
+    explored = class_queries.industries_explored(con, account.id, class_id, start, end)
+    chart_block("Industries explored", charts.industries_chart(explored, min_group),
+                charts.describe_industries(explored), explored,
+                "No contacts logged yet.", "cd_industries")
+
+left, right = st.columns(2)
+for column, by, title in ((left, "industry", "Response rate by industry"),
+                          (right, "channel", "Response rate by first channel")):
+    with column:
+        rates = class_queries.class_response_rates(con, account.id, class_id, start, end, by=by)
+        chart_block(title, charts.response_rate_chart(rates, by),
+                    charts.describe_rates(rates, by), rates.drop(columns=["label"]),
+                    "No outreach in this date range yet.", f"cd_rates_{by}")
+
+clarity = class_queries.clarity_change(con, account.id, class_id, start, end)
+chart_block("Career-clarity change", charts.clarity_change_chart(clarity),
+            charts.describe_clarity(clarity), clarity,
+            "No conversation has a before-and-after clarity rating yet.", "cd_clarity")
+st.caption(f"Groups with fewer than {min_group} students show “fewer than {min_group} "
+           "students” instead of figures, so no student can be singled out.")
+
+st.subheader("Progress by student")
+progress = class_queries.progress_table(con, account.id, class_id, start, end, today)
+if progress.empty:
+    st.info("Nobody has joined this class yet.")
+else:
+    behind = int(progress["behind"].sum())
+    only_behind = st.toggle(f"Show only students behind pace ({behind})", key="cd_behind")
+    shown = progress[progress["behind"]] if only_behind else progress
+    st.dataframe(shown, hide_index=True, width="stretch")
+    st.download_button("Download progress (CSV)", exports.to_csv_bytes(progress),
+                       file_name=f"progress-{row['name']}-{today.isoformat()}.csv",
+                       mime="text/csv", icon=":material/download:", key="cd_download",
+                       on_click="ignore")
+    st.caption("Counts only: contact names, notes and private insights are never shown here.")
+
+st.subheader("Insights students shared")
+shared = class_queries.shared_insights(con, account.id, class_id, start, end)
+if shared.empty:
+    st.info("No shared insights yet. Students choose per conversation whether to share theirs.")
+else:
+    for industry, group in shared.groupby("industry", sort=True):
+        with st.expander(f"{industry} — {len(group)} insight(s)"):
+            st.dataframe(group.assign(category=group["category"].map(vocab.TIARA))
+                         [["category", "text", "held_on", "shared_by"]],
+                         hide_index=True, width="stretch",
+                         column_config={"category": "Category",
+                                        "text": st.column_config.TextColumn("Insight",
+                                                                            width="large"),
+                                        "held_on": st.column_config.DateColumn(
+                                            "Date", format="YYYY-MM-DD"),
+                                        "shared_by": "Shared by"})

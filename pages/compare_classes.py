@@ -1,0 +1,35 @@
+"""Compare classes: the headline figures of several classes side by side."""
+
+import streamlit as st
+
+from lib import class_queries, classes, exports, ui
+
+con = ui.database()
+account = ui.require_account("instructor")
+today = ui.today()
+
+st.title("Compare classes")
+
+mine = classes.classes_for(con, account.id, include_archived=True)
+if len(mine) < 2:
+    st.info("Comparing needs at least two classes. Create them on the Classes page.")
+    st.stop()
+
+labels = {int(r.id): f"{r.name} ({r.term})" if r.term else r.name for r in mine.itertuples()}
+with st.container(border=True):
+    left, right = st.columns([3, 2])
+    chosen = left.multiselect("Classes", list(labels), format_func=labels.get,
+                              default=list(labels)[:4], key="cmp_classes")
+    earliest = min(mine["starts_on"])
+    picked = right.date_input("Date range", value=(min(earliest, today), today),
+                              format="YYYY-MM-DD", key="cmp_range")
+if not chosen:
+    st.info("Pick at least one class.")
+    st.stop()
+start, end = picked if isinstance(picked, tuple) and len(picked) == 2 else (earliest, today)
+
+table = class_queries.compare_classes(con, account.id, chosen, start, end, today)
+st.dataframe(table, hide_index=True, width="stretch")
+st.download_button("Download comparison (CSV)", exports.to_csv_bytes(table),
+                   file_name=f"class-comparison-{today.isoformat()}.csv", mime="text/csv",
+                   icon=":material/download:", on_click="ignore")
