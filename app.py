@@ -58,6 +58,7 @@ try:
                 if ui.sso_configured() and st.user.get("is_logged_in", False):
                     st.logout()
                 st.rerun()
+    ui.mark_routed()
     navigation.run()
 except db.DatabaseUnavailable as problem:
     st.error(f"{problem} {problem.how_to_fix}")

@@ -49,7 +49,11 @@ def weekly_activity_chart(frame: pd.DataFrame) -> alt.Chart:
     data = complete_weeks(frame)
     encoding_colour = alt.Color("measure:N", title=None,
                                 scale=alt.Scale(domain=MEASURES, range=_MEASURE_COLOURS),
-                                legend=alt.Legend(orient="top", columns=2, labelLimit=160))
+                                legend=alt.Legend(
+                                    orient="top", columns=3,
+                                    # short labels fit one row on a phone
+                                    labelExpr="split(datum.label, ' ')[0] == 'Outreach'"
+                                              " ? 'Messages sent' : split(datum.label, ' ')[0]"))
     base = alt.Chart(data).encode(
         x=alt.X("week:T", title="Week starting", axis=alt.Axis(format="%b %d", tickCount="week")),
         y=alt.Y("count:Q", title="Count", axis=alt.Axis(tickMinStep=1)),
@@ -65,7 +69,7 @@ def weekly_activity_chart(frame: pd.DataFrame) -> alt.Chart:
         shape=alt.Shape("measure:N", scale=alt.Scale(domain=MEASURES,
                                                      range=["circle", "square", "triangle-up"]),
                         legend=None))
-    return _base(alt.layer(lines, points), describe_weekly(frame))
+    return _base(alt.layer(lines, points), describe_weekly(frame), height=300)
 
 
 def describe_rates(frame: pd.DataFrame, what: str) -> str:
@@ -81,6 +85,8 @@ def describe_rates(frame: pd.DataFrame, what: str) -> str:
 def response_rate_chart(frame: pd.DataFrame, what: str) -> alt.Chart:
     """Horizontal bars of response rate, with "rate (n=…)" written beside each bar."""
     order = list(frame["group"])
+    # A suppressed group has no rate: its label ("fewer than 5 students") starts at 0.
+    frame = frame.assign(at=frame["rate"].astype(float).fillna(0.0))
     y = alt.Y("group:N", title=None, sort=order, axis=alt.Axis(labelLimit=180))
     bars = alt.Chart(frame).mark_bar(color=vocab.PALETTE[0]).encode(
         x=alt.X("rate:Q", title="Response rate", scale=alt.Scale(domain=[0, 1.25]),
@@ -92,7 +98,7 @@ def response_rate_chart(frame: pd.DataFrame, what: str) -> alt.Chart:
                  alt.Tooltip("contacted:Q", title="Contacted (n)")],
     )
     labels = alt.Chart(frame).mark_text(align="left", dx=4).encode(
-        x="rate:Q", y=y, text="label:N")
+        x="at:Q", y=y, text="label:N")
     return _base(bars + labels, describe_rates(frame, what), height=alt.Step(30))
 
 
@@ -212,8 +218,9 @@ def industries_chart(frame: pd.DataFrame, min_group: int) -> alt.Chart:
         x=alt.X("students:Q", title="Students", axis=alt.Axis(tickMinStep=1)),
         y=y, tooltip=[alt.Tooltip("industry:N", title="Industry"),
                       alt.Tooltip("label:N", title="Explored by")])
+    data["at"] = data["students"].astype(float).fillna(0.0)  # suppressed: label at 0
     labels = alt.Chart(data).mark_text(align="left", dx=4).encode(
-        x=alt.X("students:Q"), y=y, text="label:N")
+        x=alt.X("at:Q"), y=y, text="label:N")
     return _base(bars + labels, describe_industries(frame), height=alt.Step(30))
 
 
@@ -230,7 +237,8 @@ def clarity_change_chart(frame: pd.DataFrame) -> alt.Chart:
     data = frame.assign(direction=["clearer" if c > 0 else "same" if c == 0 else "less clear"
                                    for c in frame["change"]])
     bars = alt.Chart(data).mark_bar().encode(
-        x=alt.X("change:O", title="Clarity after − before", sort=list(range(-4, 5))),
+        x=alt.X("change:O", title="Clarity after − before", sort=list(range(-4, 5)),
+                axis=alt.Axis(labelAngle=0)),
         y=alt.Y("conversations:Q", title="Conversations", axis=alt.Axis(tickMinStep=1)),
         color=alt.Color("direction:N", title=None,
                         scale=alt.Scale(domain=["less clear", "same", "clearer"],

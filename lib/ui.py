@@ -39,6 +39,7 @@ def forget_database() -> None:
 
 SESSION_COOKIE = "cc_session"
 _TOKEN_KEY = "_session_token"
+_ROUTED = "_routed"
 
 
 def now() -> dt.datetime:
@@ -129,7 +130,17 @@ def require_account(*roles: str):
     if roles and not effective & set(roles):
         st.error("This page is not available for your account.", icon=":material/block:")
         st.stop()
+    if not st.session_state.get(_ROUTED):
+        # A deep link opened first on a freshly started server runs the page without app.py
+        # (Streamlit treats pages/ as a page folder until st.navigation has run once): go
+        # through app.py, which registers only this role's pages.
+        st.switch_page("app.py")
     return account
+
+
+def mark_routed() -> None:
+    """Called by app.py: this session's pages are run through st.navigation."""
+    st.session_state[_ROUTED] = True
 
 
 def current_user_id() -> int:

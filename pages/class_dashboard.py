@@ -1,5 +1,6 @@
 """Class dashboard: a class's progress in aggregate, who is behind, and shared insights."""
 
+import pandas as pd
 import streamlit as st
 
 from lib import charts, class_queries, classes, exports, metrics, ui, vocab
@@ -23,7 +24,7 @@ with st.container(border=True):
     left, right = st.columns([2, 2])
     class_id = left.selectbox("Class", list(labels), format_func=labels.get, key="cd_class")
     row = mine.loc[mine["id"] == class_id].iloc[0]
-    term_start = row["starts_on"]
+    term_start = pd.Timestamp(row["starts_on"]).date()
     chosen = right.date_input("Date range", value=(min(term_start, today), today),
                               format="YYYY-MM-DD", key=f"cd_range_{class_id}")
 start, end = (chosen if isinstance(chosen, tuple) and len(chosen) == 2
@@ -31,21 +32,23 @@ start, end = (chosen if isinstance(chosen, tuple) and len(chosen) == 2
 min_group = class_queries.min_group_size()
 
 k = class_queries.class_kpis(con, account.id, class_id, start, end, today)
-cols = st.columns(7)
-cols[0].metric("Students", k["students"])
-cols[1].metric("Active 7 days", k["active_7d"], help="Students who logged anything in the "
-               "last 7 days.")
-cols[1].caption(f"{k['active_14d']} in the last 14 days")
-cols[2].metric("Outreach", k["outreach_sent"])
-cols[3].metric("Response rate", metrics.percent(k["response_rate"]),
-               help="Contacts who answered ÷ contacts reached, across the class.")
-cols[3].caption(f"n={k['contacted']} contacts")
-cols[4].metric("Conversations", k["conversations_held"])
-cols[5].metric("Thanked in 24 h", metrics.percent(k["thanked_within_24h_share"]))
+top = st.columns(4)
+top[0].metric("Students", k["students"])
+top[1].metric("Active in 7 days", k["active_7d"], help="Students who logged anything in the "
+              "last 7 days.")
+top[1].caption(f"{k['active_14d']} in the last 14 days")
+top[2].metric("Outreach sent", k["outreach_sent"])
+top[3].metric("Response rate", metrics.percent(k["response_rate"]),
+              help="Contacts who answered ÷ contacts reached, across the class.")
+top[3].caption(f"n={k['contacted']} contacts")
+bottom = st.columns(4)
+bottom[0].metric("Conversations", k["conversations_held"])
+bottom[1].metric("Thanked in 24 h", metrics.percent(k["thanked_within_24h_share"]),
+                 help="Share of conversations thanked the same or the next day.")
 median = k["median_conversations"]
-cols[6].metric("Median per student",
-               f"{'—' if median is None else format(median, 'g')} / {k['conversations_goal']}",
-               help="Median conversations per student against the term goal.")
+bottom[2].metric("Median per student",
+                 f"{'—' if median is None else format(median, 'g')} / {k['conversations_goal']}",
+                 help="Median conversations per student against the term goal.")
 
 
 def chart_block(title, chart, description, data, empty_text, key):
@@ -106,8 +109,19 @@ else:
     behind = int(progress["behind"].sum())
     only_behind = st.toggle(f"Show only students behind pace ({behind})", key="cd_behind")
     shown = progress[progress["behind"]] if only_behind else progress
-    st.dataframe(shown, hide_index=True, width="stretch")
-    st.download_button("Download progress (CSV)", exports.to_csv_bytes(progress),
+    st.dataframe(shown.drop(columns=["student_id"]), hide_index=True, width="stretch",
+                 column_config={
+                     "student": "Student", "contacts": "Contacts", "outreach": "Outreach",
+                     "responses": "Responses", "conversations": "Conversations",
+                     "thanked_within_24h": "Thanked ≤ 24 h",
+                     "insights_shared": "Insights shared",
+                     "last_activity_on": st.column_config.DateColumn("Last activity",
+                                                                     format="YYYY-MM-DD"),
+                     "term_conversations": "Term conversations",
+                     "expected_conversations": "Expected by now",
+                     "pace": "Pace", "behind": "Behind"})
+    st.download_button("Download progress (CSV)",
+                       exports.to_csv_bytes(progress.drop(columns=["student_id"])),
                        file_name=f"progress-{row['name']}-{today.isoformat()}.csv",
                        mime="text/csv", icon=":material/download:", key="cd_download",
                        on_click="ignore")

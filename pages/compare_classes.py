@@ -1,5 +1,6 @@
 """Compare classes: the headline figures of several classes side by side."""
 
+import pandas as pd
 import streamlit as st
 
 from lib import class_queries, classes, exports, ui
@@ -20,7 +21,7 @@ with st.container(border=True):
     left, right = st.columns([3, 2])
     chosen = left.multiselect("Classes", list(labels), format_func=labels.get,
                               default=list(labels)[:4], key="cmp_classes")
-    earliest = min(mine["starts_on"])
+    earliest = pd.Timestamp(min(mine["starts_on"])).date()
     picked = right.date_input("Date range", value=(min(earliest, today), today),
                               format="YYYY-MM-DD", key="cmp_range")
 if not chosen:

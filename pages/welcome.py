@@ -121,7 +121,7 @@ if len(tabs) > 2:
                  "students at different stages. Demo accounts use the passwords below — for "
                  "trying the app only.")
         logins = demo.demo_logins(con)
-        if not logins:
+        if logins is None:
             if st.button("Create the demo", type="primary", icon=":material/auto_awesome:"):
                 with st.spinner("Creating two classes and their semesters… (about a minute)"):
                     demo.load_class_demo(con, today=ui.today())
