@@ -163,6 +163,14 @@ REFERENCES = [
     ("join_codes", "class_id", "classes"),
     ("enrolments", "class_id", "classes"),
     ("enrolments", "student_id", "users"),
+    ("scheduled_conversations", "user_id", "users"),
+    ("scheduled_conversations", "contact_id", "contacts"),
+    ("scheduled_conversations", "conversation_id", "conversations"),
+    ("prep_questions", "scheduled_id", "scheduled_conversations"),
+    ("my_questions", "user_id", "users"),
+    ("touches", "user_id", "users"),
+    ("touches", "contact_id", "contacts"),
+    ("career_goals", "user_id", "users"),
 ]
 
 

@@ -180,6 +180,83 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             "ALTER TABLE conversations ADD COLUMN IF NOT EXISTS share_name BOOLEAN DEFAULT false",
         ],
     ),
+    (
+        3,
+        "coaching: scheduled conversations, prep sheets, question bank, actions, goals",
+        [
+            "CREATE SEQUENCE IF NOT EXISTS seq_scheduled START 1",
+            "CREATE SEQUENCE IF NOT EXISTS seq_prep_questions START 1",
+            "CREATE SEQUENCE IF NOT EXISTS seq_my_questions START 1",
+            "CREATE SEQUENCE IF NOT EXISTS seq_touches START 1",
+            "CREATE SEQUENCE IF NOT EXISTS seq_career_goals START 1",
+            # A conversation planned before it is held. starts_at is the student's wall-clock
+            # time in `timezone`; once held, conversation_id points at the logged conversation.
+            """CREATE TABLE IF NOT EXISTS scheduled_conversations (
+                id BIGINT PRIMARY KEY DEFAULT nextval('seq_scheduled'),
+                user_id BIGINT NOT NULL,
+                contact_id BIGINT NOT NULL,
+                starts_at TIMESTAMP NOT NULL,
+                timezone VARCHAR,
+                duration_min INTEGER NOT NULL DEFAULT 30 CHECK (duration_min BETWEEN 5 AND 600),
+                format VARCHAR NOT NULL,
+                place VARCHAR,
+                research_notes VARCHAR,
+                goals VARCHAR,
+                researched BOOLEAN NOT NULL DEFAULT false,
+                confirmed BOOLEAN NOT NULL DEFAULT false,
+                conversation_id BIGINT,
+                cancelled_at TIMESTAMP,
+                created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+            )""",
+            "CREATE INDEX IF NOT EXISTS scheduled_user ON scheduled_conversations(user_id)",
+            """CREATE TABLE IF NOT EXISTS prep_questions (
+                id BIGINT PRIMARY KEY DEFAULT nextval('seq_prep_questions'),
+                scheduled_id BIGINT NOT NULL,
+                position INTEGER NOT NULL,
+                text VARCHAR NOT NULL,
+                bank_id VARCHAR
+            )""",
+            # A student's own questions, and their stars and edits of built-in ones (bank_id).
+            """CREATE TABLE IF NOT EXISTS my_questions (
+                id BIGINT PRIMARY KEY DEFAULT nextval('seq_my_questions'),
+                user_id BIGINT NOT NULL,
+                category VARCHAR NOT NULL,
+                text VARCHAR NOT NULL,
+                starred BOOLEAN NOT NULL DEFAULT false,
+                bank_id VARCHAR,
+                hidden BOOLEAN NOT NULL DEFAULT false,
+                created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+            )""",
+            "CREATE INDEX IF NOT EXISTS my_questions_user ON my_questions(user_id)",
+            # Next actions marked done or snoozed, by their stable key ("follow_up:42").
+            """CREATE TABLE IF NOT EXISTS action_marks (
+                user_id BIGINT NOT NULL,
+                action_key VARCHAR NOT NULL,
+                mark VARCHAR NOT NULL CHECK (mark IN ('done', 'snoozed')),
+                until DATE,
+                created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+                PRIMARY KEY (user_id, action_key)
+            )""",
+            # Keep-in-touch messages (at most 3 a year per contact are suggested).
+            """CREATE TABLE IF NOT EXISTS touches (
+                id BIGINT PRIMARY KEY DEFAULT nextval('seq_touches'),
+                user_id BIGINT NOT NULL,
+                contact_id BIGINT NOT NULL,
+                touched_on DATE NOT NULL
+            )""",
+            # The student's own goals; NULL means "use my class's" (or the app default).
+            "ALTER TABLE users ADD COLUMN IF NOT EXISTS weekly_conversation_goal INTEGER",
+            "ALTER TABLE users ADD COLUMN IF NOT EXISTS term_conversation_goal INTEGER",
+            "ALTER TABLE users ADD COLUMN IF NOT EXISTS weekly_goal_set BOOLEAN DEFAULT false",
+            # "Current career goal", every edit kept with its date.
+            """CREATE TABLE IF NOT EXISTS career_goals (
+                id BIGINT PRIMARY KEY DEFAULT nextval('seq_career_goals'),
+                user_id BIGINT NOT NULL,
+                goal VARCHAR NOT NULL,
+                set_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+            )""",
+        ],
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -175,6 +175,8 @@ def _delete_conversations(cur, user_id: int, where: str, params: list) -> None:
     ids = f"SELECT id FROM conversations WHERE user_id = ? AND {where}"
     cur.execute(f"UPDATE contacts SET referred_in_conversation_id = NULL WHERE user_id = ? AND"
                 f" referred_in_conversation_id IN ({ids})", [user_id, user_id, *params])
+    cur.execute(f"UPDATE scheduled_conversations SET conversation_id = NULL WHERE user_id = ?"
+                f" AND conversation_id IN ({ids})", [user_id, user_id, *params])
     cur.execute(f"DELETE FROM insights WHERE conversation_id IN ({ids})", [user_id, *params])
     cur.execute(f"DELETE FROM conversation_questions WHERE conversation_id IN ({ids})",
                 [user_id, *params])
@@ -193,7 +195,8 @@ def delete_contact(con, user_id: int, contact_id: int, *, move_to: int | None = 
             _owned(cur, "contacts", contact_id, user_id)
             if move_to is not None:
                 _owned(cur, "contacts", move_to, user_id)
-                for table in ("outreach", "conversations"):
+                for table in ("outreach", "conversations", "scheduled_conversations",
+                              "touches"):
                     cur.execute(f"UPDATE {table} SET contact_id = ? WHERE contact_id = ?"
                                 " AND user_id = ?", [move_to, contact_id, user_id])
                 cur.execute("UPDATE contacts SET referred_by_contact_id = ? WHERE"
@@ -204,6 +207,12 @@ def delete_contact(con, user_id: int, contact_id: int, *, move_to: int | None = 
                 cur.execute("DELETE FROM outreach WHERE contact_id = ? AND user_id = ?",
                             [contact_id, user_id])
                 _delete_conversations(cur, user_id, "contact_id = ?", [contact_id])
+                cur.execute("DELETE FROM prep_questions WHERE scheduled_id IN (SELECT id FROM"
+                            " scheduled_conversations WHERE contact_id = ? AND user_id = ?)",
+                            [contact_id, user_id])
+                for table in ("scheduled_conversations", "touches"):
+                    cur.execute(f"DELETE FROM {table} WHERE contact_id = ? AND user_id = ?",
+                                [contact_id, user_id])
                 cur.execute("UPDATE contacts SET referred_by_contact_id = NULL WHERE"
                             " referred_by_contact_id = ? AND user_id = ?", [contact_id, user_id])
             cur.execute("DELETE FROM contacts WHERE id = ? AND user_id = ?", [contact_id, user_id])
