@@ -228,3 +228,17 @@ _MARKDOWN_SPECIALS = set("\\`*_{}[]()<>#+-.!|~$:")
 def escape_markdown(text: str) -> str:
     """User text made literal for places that render markdown (labels, alerts)."""
     return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in str(text))
+
+
+def chart_block(title: str, chart, description: str, data, empty_text: str, key: str) -> None:
+    """A bordered chart with its text description (also its aria-label) and a "Show data"
+    table alternative; an empty frame shows `empty_text` instead of an empty chart."""
+    with st.container(border=True):
+        st.subheader(title)
+        if data.empty:
+            st.info(empty_text)
+            return
+        st.caption(description)
+        st.altair_chart(chart, width="stretch", key=key, alt=description)
+        with st.expander("Show data"):
+            st.dataframe(data, hide_index=True, width="stretch")

@@ -51,17 +51,7 @@ bottom[2].metric("Median per student",
                  help="Median conversations per student against the term goal.")
 
 
-def chart_block(title, chart, description, data, empty_text, key):
-    with st.container(border=True):
-        st.subheader(title)
-        if data.empty:
-            st.info(empty_text)
-            return
-        st.caption(description)
-        st.altair_chart(chart, width="stretch", key=key, alt=description)
-        with st.expander("Show data"):
-            st.dataframe(data, hide_index=True, width="stretch")
-
+chart_block = ui.chart_block
 
 weekly = class_queries.class_weekly_activity(con, account.id, class_id, start, end)
 chart_block("Weekly class activity", charts.weekly_activity_chart(weekly),

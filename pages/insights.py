@@ -4,6 +4,8 @@ import streamlit as st
 
 from lib import queries, ui, vocab
 
+CARDS_PER_PAGE = 50
+
 con = ui.database()
 user_id = ui.current_user_id()
 
@@ -43,17 +45,33 @@ else:
     for col, (code, name) in zip(cols, vocab.TIARA.items()):
         col.metric(name, int(counts.get(code, 0)))
     st.caption(f"{len(found)} of {total} insights.")
-    st.dataframe(
-        found.assign(category=found["category"].map(vocab.TIARA),
-                     shared=found["shared"].map({True: "Shared", False: "Private"}))
-        [["held_on", "category", "text", "contact", "organization", "industry", "shared"]],
-        hide_index=True, width="stretch",
-        column_config={
-            "held_on": st.column_config.DateColumn("Date", format="YYYY-MM-DD"),
-            "category": "Category",
-            "text": st.column_config.TextColumn("Insight", width="large"),
-            "contact": "Contact",
-            "organization": "Organization",
-            "industry": "Industry",
-            "shared": "With class",
-        })
+    view = st.segmented_control("View", ["Cards", "Table"], default="Cards", key="ins_view")
+    if view == "Table":
+        st.dataframe(
+            found.assign(category=found["category"].map(vocab.TIARA),
+                         shared=found["shared"].map({True: "Shared", False: "Private"}))
+            [["held_on", "category", "text", "contact", "organization", "industry", "shared"]],
+            hide_index=True, width="stretch",
+            column_config={
+                "held_on": st.column_config.DateColumn("Date", format="YYYY-MM-DD"),
+                "category": "Category",
+                "text": st.column_config.TextColumn("Insight", width="large"),
+                "contact": "Contact",
+                "organization": "Organization",
+                "industry": "Industry",
+                "shared": "With class",
+            })
+    else:
+        shown = found.head(CARDS_PER_PAGE * st.session_state.get("ins_pages", 1))
+        for row in shown.itertuples():
+            with st.container(border=True):
+                org = f" · {row.organization}" if isinstance(row.organization, str) else ""
+                st.caption(ui.escape_markdown(
+                    f"{vocab.TIARA.get(row.category, row.category)} · "
+                    f"{row.held_on:%Y-%m-%d} · {row.contact}{org} · {row.industry}"
+                    f"{' · shared with class' if row.shared else ''}"))
+                st.text(row.text)  # the student's words, as typed: never markdown or HTML
+        if len(found) > len(shown):
+            if st.button(f"Show more ({len(found) - len(shown)} left)", key="ins_more"):
+                st.session_state["ins_pages"] = st.session_state.get("ins_pages", 1) + 1
+                st.rerun()

@@ -21,7 +21,8 @@ def seed(con, user_id):
 
 
 def shown(at):
-    return sorted(at.dataframe[0].value["text"])
+    """The insight texts on screen (cards show each as plain text)."""
+    return sorted(t.value for t in at.text)
 
 
 def test_empty_state(app, con, user_id):
@@ -48,5 +49,15 @@ def test_filters(app, con, user_id):
     assert shown(at) == ["Learn SQL early"]
     at.text_input(key="ins_search").input("' OR '1'='1")
     at.run()
-    assert not at.dataframe
+    assert not at.text
     assert any("No insight matches" in w.value for w in at.warning)
+
+
+def test_table_view(app, con, user_id):
+    seed(con, user_id)
+    at = open_page(app, PAGE)
+    at.session_state["ins_view"] = "Table"
+    at.run()
+    assert sorted(at.dataframe[0].value["text"]) == sorted(
+        ["Cloud costs matter", "Learn SQL early", "Volunteer in a classroom",
+         "<img src=x onerror=alert(1)>"])
