@@ -247,5 +247,64 @@ def clarity_change_chart(frame: pd.DataFrame) -> alt.Chart:
         tooltip=[alt.Tooltip("change:O", title="Change"),
                  alt.Tooltip("conversations:Q", title="Conversations")],
     )
-    labels = bars.mark_text(dy=-6).encode(text="conversations:Q", color=alt.value("gray"))
+    labels = alt.Chart(data).mark_text(dy=-6).encode(
+        x=alt.X("change:O", sort=list(range(-4, 5))), y="conversations:Q",
+        text="conversations:Q")
     return _base(bars + labels, describe_clarity(frame))
+
+
+# --- career clarity (student) ----------------------------------------------------------------
+
+CLARITY_SERIES = ["Before", "After"]
+_CLARITY_COLOURS = [vocab.PALETTE[1], vocab.PALETTE[0]]
+_CLARITY_DASHES = [[6, 3], [1, 0]]
+_CLARITY_SHAPES = ["triangle-up", "circle"]
+
+
+def describe_clarity_over_time(frame: pd.DataFrame) -> str:
+    """`frame`: held_on, before, after (1–5, either may be missing), one row per conversation."""
+    if frame.empty:
+        return "Career-goal clarity over time: no rated conversation yet."
+    first = pd.Timestamp(frame["held_on"].min()).date().isoformat()
+    last = pd.Timestamp(frame["held_on"].max()).date().isoformat()
+    parts = []
+    for column, word in (("before", "before"), ("after", "after")):
+        values = pd.to_numeric(frame[column], errors="coerce").dropna()
+        if len(values):
+            parts.append(f"average {word} {values.mean():.1f}")
+    both = frame.dropna(subset=["before", "after"])
+    clearer = int((pd.to_numeric(both["after"]) > pd.to_numeric(both["before"])).sum())
+    latest = pd.to_numeric(frame["after"], errors="coerce").dropna()
+    tail = f"; latest after {int(latest.iloc[-1])} of 5" if len(latest) else ""
+    return (f"Career-goal clarity (1–5) over {len(frame)} rated conversations from {first} to "
+            f"{last}: {', '.join(parts)}; {clearer} of {len(both)} left you clearer{tail}.")
+
+
+def clarity_over_time_chart(frame: pd.DataFrame) -> alt.Chart:
+    """Clarity before and after each conversation, as two series told apart by colour, dash and
+    point shape (Okabe–Ito palette)."""
+    long = (frame.assign(held_on=pd.to_datetime(frame["held_on"]))
+            .melt(id_vars=["held_on"], value_vars=["before", "after"], var_name="series",
+                  value_name="clarity")
+            .dropna(subset=["clarity"]))
+    long["series"] = long["series"].str.capitalize()
+    long["clarity"] = long["clarity"].astype(int)
+    base = alt.Chart(long).encode(
+        x=alt.X("held_on:T", title="Conversation date", axis=alt.Axis(format="%b %d")),
+        y=alt.Y("clarity:Q", title="Clarity (1–5)", scale=alt.Scale(domain=[1, 5]),
+                axis=alt.Axis(values=[1, 2, 3, 4, 5])),
+        color=alt.Color("series:N", title=None,
+                        scale=alt.Scale(domain=CLARITY_SERIES, range=_CLARITY_COLOURS),
+                        legend=alt.Legend(orient="top")),
+        tooltip=[alt.Tooltip("held_on:T", title="Held on", format="%Y-%m-%d"),
+                 alt.Tooltip("series:N", title="When"),
+                 alt.Tooltip("clarity:Q", title="Clarity")],
+    )
+    lines = base.mark_line(strokeWidth=2.5).encode(
+        strokeDash=alt.StrokeDash("series:N", scale=alt.Scale(domain=CLARITY_SERIES,
+                                                              range=_CLARITY_DASHES),
+                                  legend=None))
+    points = base.mark_point(size=70, filled=True).encode(
+        shape=alt.Shape("series:N", scale=alt.Scale(domain=CLARITY_SERIES,
+                                                    range=_CLARITY_SHAPES), legend=None))
+    return _base(alt.layer(lines, points), describe_clarity_over_time(frame))

@@ -230,6 +230,16 @@ def escape_markdown(text: str) -> str:
     return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in str(text))
 
 
+def ink() -> str:
+    """The theme's text colour, for text drawn inside charts (Vega draws text black by
+    default, unreadable in dark mode)."""
+    try:
+        dark = st.context.theme.type == "dark"
+    except Exception:  # no browser context
+        dark = False
+    return "#E8EDF3" if dark else "#1B1F24"
+
+
 def chart_block(title: str, chart, description: str, data, empty_text: str, key: str) -> None:
     """A bordered chart with its text description (also its aria-label) and a "Show data"
     table alternative; an empty frame shows `empty_text` instead of an empty chart."""
@@ -239,6 +249,7 @@ def chart_block(title: str, chart, description: str, data, empty_text: str, key:
             st.info(empty_text)
             return
         st.caption(description)
-        st.altair_chart(chart, width="stretch", key=key, alt=description)
+        st.altair_chart(chart.configure_text(color=ink()), width="stretch", key=key,
+                        alt=description)
         with st.expander("Show data"):
             st.dataframe(data, hide_index=True, width="stretch")
