@@ -18,7 +18,10 @@ pipeline = metrics.with_stages(queries.contact_pipeline(con, user_id), today)
 
 
 def contact_label(contact_id: int) -> str:
-    row = pipeline.loc[pipeline["id"] == contact_id].iloc[0]
+    match = pipeline.loc[pipeline["id"] == contact_id]
+    if match.empty:  # not one of this student's contacts (never shown: options are theirs)
+        return "—"
+    row = match.iloc[0]
     org = f" — {row['organization']}" if isinstance(row["organization"], str) else ""
     return f"{row['name']}{org}"
 

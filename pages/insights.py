@@ -23,7 +23,8 @@ with st.container(border=True):
                                placeholder="All industries", key="ins_industries")
     categories = b.multiselect("TIARA category", list(vocab.TIARA), format_func=vocab.TIARA.get,
                                placeholder="All categories", key="ins_categories")
-    contact_id = c.selectbox("Contact", list(contacts), format_func=contacts.get, index=None,
+    contact_id = c.selectbox("Contact", list(contacts),
+                             format_func=lambda i: contacts.get(i, "—"), index=None,
                              placeholder="All contacts", key="ins_contact")
     search = d.text_input("Search text", placeholder="e.g. portfolio, certification",
                           key="ins_search")
