@@ -222,3 +222,21 @@ def test_join_a_class_later_from_my_account(app, con, admin, user_id):
     app.text_input(key="join_code_input").input(code)
     click(app, "Join class")
     assert list(classes.classes_of_student(con, user_id)["name"]) == ["Careers 101"]
+
+
+def test_single_sign_on_maps_the_email_to_an_account(con, user_id):
+    at = new_app()
+    at.secrets = {"auth": {"redirect_uri": "http://localhost:8501/oauth2callback",
+                           "cookie_secret": "x" * 32, "client_id": "id", "client_secret": "s",
+                           "server_metadata_url": "https://idp.example/.well-known/openid"}}
+    at.user = {"is_logged_in": True, "email": STUDENT[0], "name": "Sam"}
+    at.run()
+    assert_healthy(at)
+    token = at.session_state["_session_token"]
+    assert accounts.session_account(con, token).id == user_id  # the existing account
+
+
+def test_single_sign_on_button_only_when_configured(anonymous_app):
+    at = anonymous_app
+    at.run()
+    assert not any("university account" in b.label for b in at.button)
