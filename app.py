@@ -15,6 +15,8 @@ st.set_page_config(page_title="Career Conversations", page_icon=":material/forum
 try:
     ui.database()
 except db.DatabaseUnavailable as problem:
+    # Registering a page (never run) keeps Streamlit from listing every file in pages/ here.
+    st.navigation([st.Page("pages/welcome.py", title="Welcome")], position="hidden")
     st.title("Career Conversations can't open its database")
     st.error(str(problem), icon=":material/database:")
     st.info(problem.how_to_fix)
@@ -28,6 +30,9 @@ TRACKER = [
     st.Page("pages/contacts.py", title="Contacts & outreach", icon=":material/contacts:"),
     st.Page("pages/log_conversation.py", title="Log a conversation", icon=":material/edit_note:"),
     st.Page("pages/insights.py", title="Insights", icon=":material/lightbulb:"),
+    st.Page("pages/prepare.py", title="Prepare", icon=":material/checklist:"),
+    st.Page("pages/career_goals.py", title="Career goals", icon=":material/flag:"),
+    st.Page("pages/import_export.py", title="Import & export", icon=":material/swap_vert:"),
 ]
 TEACHING = [
     st.Page("pages/class_dashboard.py", title="Class dashboard", icon=":material/school:"),

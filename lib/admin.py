@@ -5,6 +5,8 @@
     python -m lib.admin make-admin EMAIL | make-instructor EMAIL | make-student EMAIL
     python -m lib.admin disable EMAIL | enable EMAIL
     python -m lib.admin reset-code EMAIL                 # prints a one-time code, valid 24 h
+    python -m lib.admin backup [DIR]                     # a timestamped backup folder in DIR
+    python -m lib.admin restore DIR [--force]            # rebuild the database from a backup
 
 `create-admin` asks for the password, or reads $CAREER_CONVERSATIONS_ADMIN_PASSWORD (scripts).
 It works on the database file the app uses ($CAREER_CONVERSATIONS_DB), which only one program
@@ -20,7 +22,9 @@ import getpass
 import os
 import sys
 
-from lib import accounts, auth, db
+from pathlib import Path
+
+from lib import accounts, auth, backup, db
 from lib.store import NotFound
 from lib.validation import ValidationError
 
@@ -100,6 +104,26 @@ def cmd_create_admin(con, args) -> str:
     return f"Created admin account {account.email} ({account.display_name})."
 
 
+def cmd_backup(args) -> str:
+    root = Path(args.dir).expanduser().resolve() if args.dir else db.backup_directory()
+    if not db.database_path().exists():
+        raise backup.BackupError(f"There is no database at {db.database_path()} to back up "
+                                 f"(check {db.DB_ENV}).")
+    con = db.connect(migrate=False, backup_dir=root)
+    try:
+        folder = backup.backup_now(con, root)
+    finally:
+        con.close()
+    return f"Backup written to {folder}"
+
+
+def cmd_restore(args) -> str:
+    target = db.database_path()
+    counts = backup.restore(args.dir, target, force=args.force)
+    return (f"Restored {target} from {Path(args.dir).expanduser().resolve()}: "
+            f"{sum(counts.values()):,} rows in {len(counts)} tables.")
+
+
 # --- command line ----------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -128,11 +152,34 @@ def build_parser() -> argparse.ArgumentParser:
     command("disable", _disabled_command(True), "Disable an account and sign it out.")
     command("enable", _disabled_command(False), "Enable a disabled account.")
     command("reset-code", cmd_reset_code, "Print a one-time password-reset code (24 h).")
+    saving = command("backup", cmd_backup,
+                     "Write a backup (a timestamped folder) of the database, including commits "
+                     f"still in its write-ahead log. DIR defaults to ${db.BACKUP_ENV} or "
+                     "data/backups.", email=False)
+    saving.add_argument("dir", metavar="DIR", nargs="?", help="folder for backups")
+    saving.set_defaults(opens_database=False)
+    restoring = command("restore", cmd_restore,
+                        f"Rebuild the database (${db.DB_ENV}) from a backup folder.",
+                        email=False)
+    restoring.add_argument("dir", metavar="DIR", help="a backup folder (career-conversations-…)")
+    restoring.add_argument("--force", action="store_true",
+                           help="replace an existing database (every record in it)")
+    restoring.set_defaults(opens_database=False)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if not getattr(args, "opens_database", True):  # backup, restore: they open what they need
+        try:
+            print(args.run(args))
+        except db.DatabaseUnavailable as problem:
+            print(f"{problem}\n{problem.how_to_fix}", file=sys.stderr)
+            return 1
+        except backup.BackupError as problem:
+            print(problem, file=sys.stderr)
+            return 1
+        return 0
     try:
         con = db.connect()
     except db.DatabaseUnavailable as problem:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from lib import metrics, queries
+from lib import coaching_store, metrics, queries
 from lib.queries import Filters
 
 
@@ -23,7 +23,7 @@ class StudentDashboard:
 
 
 def student_dashboard(con, user_id: int, filters: Filters, *, today: dt.date) -> StudentDashboard:
-    profile = queries.user_profile(con, user_id) or {"weekly_goal": 5}
+    goals = coaching_store.effective_goals(con, user_id, today=today)
     pipeline = queries.contact_pipeline(con, user_id)
     in_range = metrics.contacts_in_range(pipeline, filters)
     outreach = queries.outreach_log(con, user_id, filters)
@@ -32,7 +32,7 @@ def student_dashboard(con, user_id: int, filters: Filters, *, today: dt.date) ->
                                                          end=today))["sent_on"]
     return StudentDashboard(
         kpis=metrics.kpis(in_range, outreach, conversations, all_sent, today=today,
-                          weekly_goal=profile["weekly_goal"]),
+                          weekly_goal=goals.weekly_outreach),
         weekly=queries.weekly_activity(con, user_id, filters),
         by_industry=metrics.response_rates(in_range, "industry"),
         by_channel=metrics.response_rates(in_range, "first_channel"),

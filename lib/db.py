@@ -24,10 +24,14 @@ DB_ENV = "CAREER_CONVERSATIONS_DB"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "career_conversations.duckdb"
 
-# Blocks reading arbitrary files through SQL and fetching extensions; locked after start so a
-# query cannot switch it back on.
+BACKUP_ENV = "CAREER_CONVERSATIONS_BACKUP_DIR"
+DEFAULT_BACKUP_DIR = PROJECT_ROOT / "data" / "backups"
+
+# No fetching or auto-loading of extensions. File access through SQL is switched off right after
+# opening (`_harden`): DuckDB only accepts `allowed_directories` while it is still on, so the one
+# folder SQL may use — the backup folder, for EXPORT/IMPORT DATABASE — is set first. Then the
+# configuration is locked so a query cannot switch either back.
 HARDENED_CONFIG = {
-    "enable_external_access": False,
     "autoinstall_known_extensions": False,
     "autoload_known_extensions": False,
 }
@@ -47,9 +51,25 @@ def database_path() -> Path:
     return Path(configured).expanduser() if configured else DEFAULT_DB_PATH
 
 
+def backup_directory() -> Path:
+    """Where backups go: `$CAREER_CONVERSATIONS_BACKUP_DIR`, or data/backups (made absolute)."""
+    configured = os.environ.get(BACKUP_ENV, "").strip()
+    folder = Path(configured).expanduser() if configured else DEFAULT_BACKUP_DIR
+    return folder.resolve()
+
+
+def _harden(con: duckdb.DuckDBPyConnection, file_folder: Path) -> None:
+    """Allow SQL to touch files in `file_folder` only, then switch file access off and lock the
+    configuration. /etc/passwd and every other path stay unreadable."""
+    con.execute("SET allowed_directories = ?", [[str(file_folder)]])
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+
+
 def _explain_open_error(path: Path, exc: Exception) -> DatabaseUnavailable:
     text = str(exc).replace(str(path), "<file>")  # a folder named e.g. "padlock" is no lock
-    if "lock" in text.lower():
+    # DuckDB's wording, not just "lock": a damaged file's "checksum … in block at …" is no lock.
+    if re.search(r"could not set lock|conflicting lock", text, re.IGNORECASE):
         holder = re.search(r"PID (\d+)", text)
         who = f" (process {holder.group(1)})" if holder else ""
         return DatabaseUnavailable(
@@ -62,14 +82,25 @@ def _explain_open_error(path: Path, exc: Exception) -> DatabaseUnavailable:
             f"The file {path} is not a Career Conversations database.",
             f"Point {DB_ENV} at another file, or move this file away. It has not been changed.",
         )
+    if re.search(r"corrupt|could not read enough bytes", text, re.IGNORECASE):
+        return DatabaseUnavailable(
+            f"The database file {path} is damaged or incomplete (for example a copy that did "
+            "not finish).",
+            f"Restore it from a backup, or point {DB_ENV} at another file. It has not been "
+            "changed.",
+        )
     return DatabaseUnavailable(
         f"The database file {path.name} could not be opened.",
         "Check that the folder exists and is writable, then try again.",
     )
 
 
-def connect(path: Path | str | None = None, *, migrate: bool = True) -> duckdb.DuckDBPyConnection:
-    """Open (creating if needed) the database file, harden it and bring its schema up to date."""
+def connect(path: Path | str | None = None, *, migrate: bool = True,
+            backup_dir: Path | str | None = None) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) the database file, harden it and bring its schema up to date.
+
+    SQL may read and write files in one folder only: `backup_dir`, by default the configured
+    backup folder (`backup_directory()`)."""
     path = Path(path) if path is not None else database_path()
     try:
         if str(path) != ":memory:":
@@ -82,10 +113,42 @@ def connect(path: Path | str | None = None, *, migrate: bool = True) -> duckdb.D
     except (duckdb.IOException, duckdb.InvalidInputException, duckdb.SerializationException) as exc:
         log.warning("cannot open database %s: %s", path, exc)
         raise _explain_open_error(path, exc) from exc
-    con.execute("SET lock_configuration = true")
-    if migrate:
-        migrate_database(con)
+    try:
+        _harden(con, Path(backup_dir).expanduser().resolve() if backup_dir
+                else backup_directory())
+        _read_every_table(con)  # before anything is written to it
+        if migrate:
+            migrate_database(con)
+    except duckdb.IOException as exc:
+        con.close()
+        log.warning("cannot read database %s: %s", path, exc)
+        raise _explain_open_error(path, exc) from exc
+    except duckdb.Error as exc:
+        con.close()
+        log.exception("cannot bring database %s up to date", path)
+        raise DatabaseUnavailable(
+            f"The database file {path.name} could not be brought up to date for this version "
+            "of the app. The step that failed was undone: no record was lost.",
+            "Keep the file as it is: go back to the previous version of the app, and report "
+            "the problem together with the server log.",
+        ) from exc
+    except BaseException:
+        con.close()  # never keep the file locked after a failed open
+        raise
     return con
+
+
+def _read_every_table(con: duckdb.DuckDBPyConnection) -> None:
+    """Read every column of every table once. A truncated copy of a database opens without
+    error and fails only when a missing block is read — and a write would then rewrite the
+    damaged file on close — so this happens before the app uses the file."""
+    with reading(con) as cur:
+        tables = cur.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables()"
+            " WHERE database_name = current_database()").fetchall()
+        for schema, table in tables:
+            name = ".".join('"' + part.replace('"', '""') + '"' for part in (schema, table))
+            cur.execute(f"SELECT count(*), max(hash(COLUMNS(*))) FROM {name}").fetchall()
 
 
 @contextmanager
@@ -221,10 +284,13 @@ def migrate_database(con: duckdb.DuckDBPyConnection, migrations=None) -> int:
 
 
 __all__ = [
+    "BACKUP_ENV",
     "DB_ENV",
+    "DEFAULT_BACKUP_DIR",
     "DEFAULT_DB_PATH",
     "DatabaseUnavailable",
     "LATEST_VERSION",
+    "backup_directory",
     "connect",
     "database_path",
     "integrity_problems",

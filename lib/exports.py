@@ -25,13 +25,19 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     out.columns = [neutralise(str(c)) for c in out.columns]
     for column in out.columns:
-        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+        if out[column].dtype == object:
+            # Series.map would infer a new dtype: whole numbers with gaps became floats ("45.0")
+            out[column] = pd.Series([neutralise(v) for v in out[column]], index=out.index,
+                                    dtype=object)
+        elif pd.api.types.is_string_dtype(out[column]):
             out[column] = out[column].map(neutralise)
     return out
 
 
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
-    """UTF-8 with BOM (so Excel reads accents right), neutralised cells."""
+    """UTF-8 with BOM (so Excel reads accents right), neutralised cells, CRLF line ends (with
+    pandas' default "\n" a cell holding a lone carriage return was left unquoted and split the
+    row when read back)."""
     buffer = io.StringIO()
-    safe_frame(frame).to_csv(buffer, index=False)
+    safe_frame(frame).to_csv(buffer, index=False, lineterminator="\r\n")
     return buffer.getvalue().encode("utf-8-sig")

@@ -263,3 +263,64 @@ def table_counts(con, user_id: int) -> dict[str, int]:
                    (SELECT count(*) FROM insights WHERE user_id = $u)
         """, {"u": user_id}).fetchone()
     return dict(zip(("contacts", "outreach", "conversations", "insights"), row))
+
+
+# --- import and export -----------------------------------------------------------------------
+
+def import_keys(con, user_id: int) -> tuple[list[tuple], list[tuple], list[tuple]]:
+    """What an import must not repeat: (id, name, organization) of every contact, and
+    (contact_id, date) of every message sent and conversation held."""
+    with reading(con) as cur:
+        contacts = cur.execute("SELECT id, name, organization FROM contacts WHERE user_id = ?"
+                               " ORDER BY id", [user_id]).fetchall()
+        outreach = cur.execute("SELECT contact_id, sent_on FROM outreach WHERE user_id = ?",
+                               [user_id]).fetchall()
+        talks = cur.execute("SELECT contact_id, held_on FROM conversations WHERE user_id = ?",
+                            [user_id]).fetchall()
+    return contacts, outreach, talks
+
+
+# Every field of a student's records, per record type, for "My data" (lib.data_export). Ids are
+# kept so the files can say which message or insight belongs to whom.
+_STUDENT_RECORDS = {
+    "contacts": """
+        SELECT id AS contact_id, name, organization, title, industry, industry_other, how_found,
+               email, profile_url, priority, notes, created_on, referred_by_contact_id,
+               referred_in_conversation_id
+        FROM contacts WHERE user_id = $u ORDER BY id""",
+    "outreach": """
+        SELECT o.id AS outreach_id, o.contact_id, c.name AS contact_name, o.sent_on, o.channel,
+               o.attempt, o.response_on, o.outcome
+        FROM outreach o LEFT JOIN contacts c ON c.id = o.contact_id
+        WHERE o.user_id = $u ORDER BY o.id""",
+    "conversations": """
+        SELECT v.id AS conversation_id, v.contact_id, c.name AS contact_name, v.held_on,
+               v.format, v.duration_min, v.next_steps, v.clarity_before, v.clarity_after,
+               v.reflection, v.thank_you_on, v.share_insights,
+               coalesce(v.share_name, false) AS share_name
+        FROM conversations v LEFT JOIN contacts c ON c.id = v.contact_id
+        WHERE v.user_id = $u ORDER BY v.id""",
+    "questions": """
+        SELECT q.conversation_id, q.position, q.text
+        FROM conversation_questions q JOIN conversations v ON v.id = q.conversation_id
+        WHERE v.user_id = $u ORDER BY q.conversation_id, q.position, q.id""",
+    "insights": """
+        SELECT i.id AS insight_id, i.conversation_id, i.position, i.category, i.text
+        FROM insights i WHERE i.user_id = $u ORDER BY i.conversation_id, i.position, i.id""",
+}
+
+
+def student_records(con, user_id: int) -> dict[str, pd.DataFrame]:
+    """Every contact, message, conversation, prepared question and insight of one student, one
+    frame per type (Python values in object columns: dates stay dates, empty stays None)."""
+    frames = {}
+    with reading(con) as cur:
+        cur.execute("BEGIN TRANSACTION")  # one snapshot: no insight without its conversation
+        try:
+            for name, sql in _STUDENT_RECORDS.items():
+                cur.execute(sql, {"u": user_id})
+                columns = [d[0] for d in cur.description]
+                frames[name] = pd.DataFrame(cur.fetchall(), columns=columns, dtype=object)
+        finally:
+            cur.execute("ROLLBACK")
+    return frames

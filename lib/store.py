@@ -115,8 +115,10 @@ def set_setting(con, key: str, value: str) -> None:
 
 
 def set_weekly_goal(con, user_id: int, goal: int) -> None:
+    """The student's own weekly outreach goal (it then takes precedence over their class's)."""
     with transaction(con) as cur:
-        cur.execute("UPDATE users SET weekly_goal = ? WHERE id = ?", [goal, user_id])
+        cur.execute("UPDATE users SET weekly_goal = ?, weekly_goal_set = true WHERE id = ?",
+                    [goal, user_id])
 
 
 # --- contacts --------------------------------------------------------------------------------

@@ -197,7 +197,7 @@ def _control_characters(value: str, multiline: bool) -> str | None:
     for ch in value:
         if ch in allowed:
             continue
-        if unicodedata.category(ch) == "Cc":
+        if unicodedata.category(ch) in ("Cc", "Cs"):  # Cs: a lone surrogate (broken paste)
             return f"U+{ord(ch):04X}"
     return None
 
@@ -264,6 +264,8 @@ def clean_outreach(raw: Mapping[str, Any], *, today: dt.date) -> OutreachInput:
             contact_id = int(contact_id)  # an id column read by pandas with gaps is float
         try:
             contact_id = int(str(contact_id).strip())
+            if not -2**63 <= contact_id < 2**63:  # no id is that large (DuckDB can't even look)
+                raise ValueError
         except ValueError:
             c.add("contact_id", "Contact must be one of your contacts — pick one from the list.")
     sent_on = c.date(raw, "sent_on", "Date sent", today=today)

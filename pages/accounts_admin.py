@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from lib import accounts, store, ui
+from lib import accounts, backup, db, store, ui
 from lib.validation import ValidationError
 
 
@@ -19,6 +19,27 @@ account = ui.require_account("admin")
 
 st.title("Accounts")
 ui.show_flash()
+
+with st.expander("Backup", icon=":material/backup:"):
+    st.write("A backup is a complete copy of the database — every account and record, including "
+             "the latest changes — written by the app itself into a new dated folder.")
+    st.caption(f"Backup folder: {ui.escape_markdown(str(db.backup_directory()))} "
+               f"(set by `{db.BACKUP_ENV}`). Restore one with "
+               "`python -m lib.admin restore FOLDER` while the app is stopped.")
+    if st.button("Back up now", key="acc_backup", icon=":material/backup:"):
+        try:
+            with st.spinner("Writing the backup…"):
+                folder = backup.backup_now(con)
+            st.session_state["acc_backup_done"] = str(folder)
+        except backup.BackupError as problem:
+            st.error(ui.escape_markdown(str(problem)), icon=":material/error:")
+    if st.session_state.get("acc_backup_done"):
+        st.success("Backup written to:", icon=":material/check_circle:")
+        st.code(st.session_state["acc_backup_done"], language=None)
+    recent = backup.list_backups()[:5]
+    if recent:
+        st.dataframe([{"folder": b["path"].name, "made (UTC)": b["created_at"],
+                       "rows": b["rows"]} for b in recent], hide_index=True, width="stretch")
 
 people = accounts.list_accounts(con, account.id)
 search = st.text_input("Search by name or email", key="acc_search")

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from lib import charts, class_queries, classes, exports, metrics, ui, vocab
+from lib import charts, class_queries, classes, data_export, exports, metrics, ui, vocab
 
 con = ui.database()
 account = ui.require_account("instructor")
@@ -116,6 +116,21 @@ else:
                        mime="text/csv", icon=":material/download:", key="cd_download",
                        on_click="ignore")
     st.caption("Counts only: contact names, notes and private insights are never shown here.")
+
+st.markdown("**Class report** — the progress table, headline figures, industries and response "
+            "rates for this date range, with small groups suppressed as above.")
+report_name = f"class-report-{row['name']}-{today.isoformat()}"
+left, right = st.columns(2)
+left.download_button(
+    "Download class report (Excel)", key="cd_report_xlsx", on_click="ignore",
+    data=lambda: data_export.class_report_xlsx(data_export.class_report_frames(
+        con, account.id, class_id, start, end, today)),
+    file_name=f"{report_name}.xlsx", mime=data_export.XLSX_MIME, icon=":material/table_view:")
+right.download_button(
+    "Download class report (ZIP of CSV files)", key="cd_report_zip", on_click="ignore",
+    data=lambda: data_export.class_report_zip(data_export.class_report_frames(
+        con, account.id, class_id, start, end, today)),
+    file_name=f"{report_name}.zip", mime="application/zip", icon=":material/folder_zip:")
 
 st.subheader("Insights students shared")
 shared = class_queries.shared_insights(con, account.id, class_id, start, end)

@@ -219,7 +219,8 @@ with tab_pipeline:
                 others = [i for i in pipeline["id"] if i != chosen]
                 choices = ["delete"] + (["move"] if others and (n_out or n_talk) else [])
                 what = st.radio(
-                    f"{record['name']} has {n_out} message(s) and {n_talk} conversation(s). "
+                    f"{ui.escape_markdown(record['name'])} has {n_out} message(s) and "
+                    f"{n_talk} conversation(s). "
                     "What should happen to them?", choices,
                     format_func={"delete": "Delete them too",
                                  "move": "Move them to another contact (e.g. a duplicate)"}.get,

@@ -1,8 +1,9 @@
-"""Dashboard: headline figures and four charts of the student's progress."""
+"""Dashboard: next actions, upcoming conversations and goals, then headline figures and
+charts of the student's progress."""
 
 import streamlit as st
 
-from lib import charts, demo, metrics, queries, store, ui, validation
+from lib import charts, coaching_ui, demo, metrics, queries, ui
 from lib.dashboard import student_dashboard
 from lib.queries import Filters
 
@@ -46,21 +47,24 @@ if not queries.has_records(con, user_id):
         st.rerun()
     st.stop()
 
+tz_name = coaching_ui.timezone_name()
+actions_column, upcoming_column = st.columns([3, 2], gap="large")
+with actions_column:
+    coaching_ui.next_actions_section(con, user_id, today=today, tz_name=tz_name)
+with upcoming_column:
+    coaching_ui.upcoming_section(con, user_id, today=today, tz_name=tz_name)
+coaching_ui.goals_strip(con, user_id, today=today)
+
+st.subheader("Your progress")
 first_day, last_day = queries.activity_bounds(con, user_id)
 default_start = min(first_day or today, today)
 
 with st.container(border=True):
-    left, middle, right = st.columns([2, 3, 1])
+    left, right = st.columns([2, 3])
     chosen = left.date_input("Date range", value=(default_start, today), max_value=today,
                              format="YYYY-MM-DD", key="dash_range")
-    industries = middle.multiselect("Industries", options=queries.contact_industries(con, user_id),
-                                    placeholder="All industries", key="dash_industries")
-    goal_now = (queries.user_profile(con, user_id) or {}).get("weekly_goal", 5)
-    new_goal = right.number_input("Weekly goal", min_value=0, max_value=100, value=goal_now,
-                                  step=1, help="Outreach messages you aim to send each week.")
-    if new_goal != goal_now:
-        store.set_weekly_goal(con, user_id, validation.clean_weekly_goal(new_goal))
-        st.rerun()
+    industries = right.multiselect("Industries", options=queries.contact_industries(con, user_id),
+                                   placeholder="All industries", key="dash_industries")
 
 start, end = (chosen if isinstance(chosen, tuple) and len(chosen) == 2
               else (chosen[0] if chosen else default_start, today))
@@ -68,7 +72,7 @@ filters = Filters(start=start, end=end, industries=tuple(industries))
 view = student_dashboard(con, user_id, filters, today=today)
 k = view.kpis
 
-cols = st.columns(6)
+cols = st.columns(5)
 cols[0].metric("Outreach sent", k.outreach_sent, help="Messages sent in the date range.")
 cols[1].metric("Response rate", metrics.percent(k.response_rate),
                help="Contacts who answered ÷ contacts you reached, in the date range.")
@@ -80,43 +84,24 @@ cols[3].metric("Conversations", k.conversations_held, help="Conversations held i
 cols[4].metric("Thanked in 24 h", metrics.percent(k.thanked_within_24h_share),
                help="Share of conversations whose thank-you note went out the same or next day.")
 cols[4].caption(f"{k.thanked_within_24h} of {k.conversations_held} conversations")
-cols[5].metric("This week", f"{k.this_week_outreach} / {k.weekly_goal}",
-               help="Outreach sent since Monday, against your weekly goal.",
-               delta=(None if k.weekly_goal == 0 else
-                      ("goal met" if k.this_week_outreach >= k.weekly_goal
-                       else f"{k.weekly_goal - k.this_week_outreach} to go")),
-               delta_color="normal" if k.this_week_outreach >= k.weekly_goal else "off",
-               delta_arrow="off")
-
-
-def chart_block(title: str, chart, description: str, data, empty_text: str, key: str) -> None:
-    with st.container(border=True):
-        st.subheader(title)
-        if data.empty:
-            st.info(empty_text)
-            return
-        st.caption(description)
-        st.altair_chart(chart, width="stretch", key=key, alt=description)
-        with st.expander("Show data"):
-            st.dataframe(data, hide_index=True, width="stretch")
 
 
 weekly_table = (view.weekly.pivot_table(index="week", columns="measure", values="count",
                                         fill_value=0).reset_index()
                 if not view.weekly.empty else view.weekly)
-chart_block("Weekly activity", charts.weekly_activity_chart(view.weekly),
+ui.chart_block("Weekly activity", charts.weekly_activity_chart(view.weekly),
             charts.describe_weekly(view.weekly), weekly_table,
             "Nothing logged in this date range yet.", "chart_weekly")
 
 left, right = st.columns(2)
 with left:
-    chart_block("Response rate by industry",
+    ui.chart_block("Response rate by industry",
                 charts.response_rate_chart(view.by_industry, "industry"),
                 charts.describe_rates(view.by_industry, "industry"),
                 view.by_industry.drop(columns=["label"]),
                 "No outreach in this date range yet.", "chart_industry")
 with right:
-    chart_block("Response rate by first channel",
+    ui.chart_block("Response rate by first channel",
                 charts.response_rate_chart(view.by_channel, "channel"),
                 charts.describe_rates(view.by_channel, "first channel"),
                 view.by_channel.drop(columns=["label"]),
@@ -125,12 +110,12 @@ with right:
 left, right = st.columns(2)
 with left:
     funnel_frame = view.funnel if view.funnel["contacts"].iloc[0] > 0 else view.funnel.iloc[0:0]
-    chart_block("From outreach to referral", charts.funnel_chart(view.funnel),
+    ui.chart_block("From outreach to referral", charts.funnel_chart(view.funnel),
                 charts.describe_funnel(view.funnel),
                 funnel_frame.drop(columns=["order"]),
                 "No contacts reached in this date range yet.", "chart_funnel")
 with right:
-    chart_block("Insights by industry and TIARA category",
+    ui.chart_block("Insights by industry and TIARA category",
                 charts.insights_heatmap(view.insights),
                 charts.describe_insights(view.insights),
                 view.insights.assign(category=view.insights["category"].map(

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from lib import queries, store, ui, vocab
+from lib import prep_store, queries, store, ui, vocab
 from lib.forms import contact_fields
 from lib.validation import ValidationError, clean_contact, clean_conversation, clean_thank_you
 
@@ -10,6 +10,7 @@ FORM = "log_conversation"
 NEW_CONTACT = -1
 START_INSIGHT_ROWS = 3
 START_REFERRAL_ROWS = 1
+PREFILL = "prefill_scheduled_id"  # set by the Prepare page's "Log it now"
 
 con = ui.database()
 user_id = ui.current_user_id()
@@ -27,6 +28,35 @@ K = f"conv{ui.form_generation(FORM)}"  # widget-key prefix, new after each save
 pipeline = queries.contact_pipeline(con, user_id)
 names = {int(r.id): r.name + (f" — {r.organization}" if isinstance(r.organization, str) else "")
          for r in pipeline.sort_values("name").itertuples()}
+
+# A scheduled conversation being logged: fill the form from its plan, once per form generation
+# (later reruns keep what the student changed).
+planned = None
+if st.session_state.get(PREFILL) is not None:
+    try:
+        planned = prep_store.scheduled_conversation(con, user_id, int(st.session_state[PREFILL]))
+    except store.NotFound:
+        pass
+    if planned is None or planned.conversation_id is not None:  # gone, or logged already
+        planned = None
+        st.session_state.pop(PREFILL)
+if planned is not None and (st.session_state.get("_prefilled") != (planned.id, K)
+                            or f"{K}_contact" not in st.session_state):
+    st.session_state["_prefilled"] = (planned.id, K)
+    st.session_state[f"{K}_contact"] = planned.contact_id
+    st.session_state[f"{K}_held_on"] = min(planned.starts_at.date(), today)
+    if planned.format in vocab.FORMATS:
+        st.session_state[f"{K}_format"] = planned.format
+    st.session_state[f"{K}_duration"] = planned.duration_min
+    st.session_state[f"{K}_questions"] = "\n".join(q.text for q in planned.questions)
+if planned is not None:
+    st.info(f"Logging your scheduled conversation with {ui.escape_markdown(planned.contact_name)}"
+            f" ({planned.starts_at:%Y-%m-%d %H:%M}), filled in from its prep sheet.",
+            icon=":material/event_available:")
+    if st.button("Log a different conversation instead", key="drop_prefill"):
+        st.session_state.pop(PREFILL)
+        ui.next_generation(FORM)
+        st.rerun()
 options = [NEW_CONTACT, *names]
 who = st.selectbox("Who did you talk to? *", options,
                    index=0 if not names else None,
@@ -155,6 +185,12 @@ if saved_clicked:
                 contact_id=None if who == NEW_CONTACT else int(who), new_contact=contact,
                 submission_id=ui.submission_id(FORM))
             person = contact.name if contact else names.get(who, "your contact")
+            if planned is not None:
+                try:
+                    prep_store.mark_held(con, user_id, planned.id, saved.id)
+                except store.NotFound:
+                    pass  # the plan was cancelled or removed meanwhile: the conversation stands
+                st.session_state.pop(PREFILL, None)
             ui.set_errors(FORM, {})
             ui.new_submission(FORM)
             _clear_form()

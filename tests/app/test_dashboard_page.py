@@ -55,7 +55,7 @@ def test_kpis_match_hand_computed_values(app, con, user_id):
     assert metric(at, "Conversations") == "1"
     assert metric(at, "Thanked in 24 h") == "100%"
     this_week = sum(1 for d in (ago(10), ago(9), ago(6)) if d >= metrics.week_start(TODAY))
-    assert metric(at, "This week") == f"{this_week} / 5"
+    assert metric(at, "Outreach this week") == f"{this_week} / 5"
     charts = at.get("vega_lite_chart")
     assert len(charts) == 5
 
@@ -87,4 +87,4 @@ def test_weekly_goal_is_saved(app, con, user_id):
     at.number_input[0].set_value(8)
     at.run()
     assert queries.user_profile(con, user_id)["weekly_goal"] == 8
-    assert metric(at, "This week").endswith("/ 8")
+    assert metric(at, "Outreach this week").endswith("/ 8")
