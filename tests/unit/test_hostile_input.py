@@ -630,3 +630,160 @@ def test_insight_search_treats_any_text_as_text(con, user, search):
         haystacks = ["learn sql", HTML_IMG.lower(), "ada", "engines"]
         if not any(needle in h for h in haystacks):
             assert found.empty, (search, found)
+
+
+# --- the importer (lib.importer): files and cells --------------------------------------------
+
+def _importer():
+    # The importer is young; if it is missing or broken, only these tests say so.
+    return pytest.importorskip("lib.importer")
+
+
+def _workbook_bytes() -> bytes:
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Name", "Company", "Notes"])
+    for n in range(30):
+        sheet.append([f"Person {n}", f"Org {n}", HTML_IMG if n % 2 else MD_LINK])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+_WORKBOOK: list[bytes] = []
+
+
+def workbook() -> bytes:
+    if not _WORKBOOK:
+        _WORKBOOK.append(_workbook_bytes())
+    return _WORKBOOK[0]
+
+
+def _cut(data_and_fraction) -> bytes:
+    data, fraction = data_and_fraction
+    return data[:max(1, int(len(data) * fraction))]
+
+
+@settings(BOUNDED, max_examples=80)
+@given(name=st.sampled_from(["tracker.csv", "tracker.xlsx", "export.zip", "notes.txt",
+                             "old.xls", "noextension", "TRACKER.CSV", "x.xlsx.csv"]),
+       kind=st.sampled_from(["binary", "text", "truncated-xlsx", "zip-prefix", "xlsx"]),
+       blob=st.binary(max_size=3000), text=hostile_text(2000),
+       fraction=st.floats(0.0, 0.999))
+def test_any_uploaded_file_is_read_or_refused_with_a_message(name, kind, blob, text, fraction):
+    importer = _importer()
+    data = {
+        "binary": blob,
+        "text": text.encode("utf-8", "surrogatepass"),
+        "truncated-xlsx": _cut((workbook(), fraction)),
+        "zip-prefix": b"PK\x03\x04" + blob,
+        "xlsx": workbook(),
+    }[kind]
+    try:
+        upload = importer.read_upload(name, data)
+    except importer.ImportFileError as problem:
+        assert len(str(problem).strip()) > 10
+        assert "Traceback" not in str(problem)
+        event("refused")
+        return
+    event("read")
+    assert upload.kind in ("tracker", "linkedin", "export")
+    for table in upload.tables.values():
+        assert all(len(row) == len(table.headers) for row in table.rows)  # never shifted
+        for problem in table.bad_rows:
+            assert problem.message.strip()
+        mapping = importer.guess_mapping(table.headers)
+        assert len(mapping) == len(table.headers)
+        importer.mapping_problems(mapping)
+
+
+def _csv_bytes(rows: list[tuple[str, str, str]]) -> bytes:
+    import csv
+    import io
+
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow(["Name", "Company", "Notes"])
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def _no_surrogates(text: str) -> str:
+    # A file's decoded text never holds a lone surrogate (it is not valid UTF-8).
+    return "".join(ch for ch in text if not 0xD800 <= ord(ch) <= 0xDFFF)
+
+
+cell_text = st.builds(_no_surrogates, mostly_kept(400))
+
+
+@BOUNDED
+@given(rows=st.lists(st.tuples(cell_text, cell_text, cell_text), min_size=1, max_size=5))
+@example(rows=[("**bold** <b>x</b>", SQL_DROP, MD_LINK),
+               (HTML_IMG, "=HYPERLINK(\"http://evil\")", "line 1\r\nline 2\n"),
+               ("bad\x07name", "Org", "note"), ("", "No name", "x"),
+               ("**BOLD** <b>x</b> ", SQL_DROP, "same person again")])
+@example(rows=[("Ada", "Org", "has a NUL \x00 inside")])
+def test_csv_import_stores_each_row_as_typed_or_skips_it_whole(con, user, rows):
+    importer = _importer()
+    data = _csv_bytes(rows)
+    before = all_counts(con)
+    try:
+        upload = importer.read_upload("tracker.csv", data)
+    except importer.ImportFileError as problem:
+        assert any("\x00" in cell for row in rows for cell in row), str(problem)
+        assert "NUL" in str(problem)
+        assert all_counts(con) == before
+        event("file refused")
+        return
+    mapping = importer.guess_mapping(upload.table.headers)
+    assert mapping == ["name", "organization", "notes"]
+    plan = importer.plan_rows(upload, mapping, importer.ExistingRecords(), today=TODAY)
+
+    # The oracle: the form's rules, row by row; a row with any refused cell is skipped whole.
+    expected: dict[tuple[str, str], tuple[str, str | None, str | None]] = {}
+    skipped = 0
+    for name, organization, notes in rows:
+        if not any(cell.strip() for cell in (name, organization, notes)):
+            continue  # a blank line: not a row at all
+        cells = (expected_text(name, max_len=NAME_MAX, required=True),
+                 expected_text(organization, max_len=NAME_MAX),
+                 expected_text(notes, max_len=NOTES_MAX, multiline=True))
+        if REFUSED in cells:
+            skipped += 1
+            continue
+        key = (cells[0].lower(), (cells[1] or "").lower())
+        expected.setdefault(key, cells)  # the same person twice: the first row's contact
+    assert len(plan.skipped) == skipped
+    for row in plan.skipped:
+        assert row.problems and all(p.strip() for p in row.problems)
+
+    counts = plan.counts
+    with db.reading(con) as cur:
+        last_id = cur.execute("SELECT coalesce(max(id), 0) FROM contacts").fetchone()[0]
+    store.write_batch(con, user, plan.batch)
+    grown = grew_by(before, all_counts(con))
+    assert grown == ({"contacts": len(expected)} if expected else {})
+    assert counts["contacts"] == len(expected)
+    stored = {}
+    for contact_id in queries.contact_pipeline(con, user)["id"]:
+        if contact_id <= last_id:
+            continue  # stored by an earlier example
+        record = queries.contact_record(con, user, int(contact_id))
+        stored[(record["name"].lower(), (record["organization"] or "").lower())] = (
+            record["name"], record["organization"], record["notes"])
+    for key, cells in expected.items():
+        assert stored.get(key) == cells, (key, stored.get(key))
+    event("stored" if expected else "nothing to store")
+
+    # Importing the same file again recognises every row and stores nothing.
+    with db.reading(con) as cur:
+        existing = importer.ExistingRecords.from_rows(
+            cur.execute("SELECT id, name, organization FROM contacts WHERE user_id = ?"
+                        " AND id > ?", [user, last_id]).fetchall(), [], [])
+    again = importer.plan_rows(importer.read_upload("tracker.csv", data), mapping, existing,
+                               today=TODAY)
+    assert again.batch.contacts == [] and len(again.skipped) == skipped
