@@ -32,8 +32,8 @@ def _as_date(value) -> dt.date | None:
 def derive_stage(row, today: dt.date) -> str:
     """A contact's stage from its outreach and conversations (never typed by the student).
 
-    identified → contacted → responded → held → thanked → referred; or declined, or
-    no_response once a follow-up has gone unanswered for 7 business days.
+    identified → contacted → responded → scheduled → held → thanked → referred; or declined,
+    or no_response once a follow-up has gone unanswered for 7 business days.
     """
     if row["conversations"] > 0:
         if row["referrals_given"] > 0:
@@ -41,6 +41,8 @@ def derive_stage(row, today: dt.date) -> str:
         if row["thanked"] > 0:
             return "thanked"
         return "held"
+    if row.get("scheduled", 0) > 0:
+        return "scheduled"
     if row["attempts"] == 0:
         return "identified"
     if row["last_outcome"] == "declined" and not row["accepted"]:

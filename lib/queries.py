@@ -31,6 +31,17 @@ class Filters:
 _INDUSTRY_FILTER = "(len($industries::VARCHAR[]) = 0 OR list_contains($industries::VARCHAR[], c.industry))"
 
 
+def _mine(*tables: str, user: str = "$u") -> str:
+    """`my_<table> AS MATERIALIZED (SELECT * FROM <table> WHERE user_id = <user>)`, one per table:
+    the student's own rows, read through the user_id index so that a query costs what the
+    student's records cost, not the size of the table. DuckDB uses that index only for a scan
+    whose sole filter is `user_id = …`; joined directly, a table gets a join filter too and is
+    scanned whole (measured in bench/RESULTS.md). Table names come from this module only."""
+    assert set(tables) <= {"contacts", "outreach", "conversations", "insights"}
+    return ",\n".join(f"my_{t} AS MATERIALIZED (SELECT * FROM {t} WHERE user_id = {user})"
+                       for t in tables)
+
+
 def _frame(con, sql: str, params) -> pd.DataFrame:
     with reading(con) as cur:
         return cur.execute(sql, params).df()
@@ -74,8 +85,9 @@ def activity_bounds(con, user_id: int) -> tuple[dt.date | None, dt.date | None]:
 
 def contact_pipeline(con, user_id: int) -> pd.DataFrame:
     """One row per contact with everything its stage and next step are derived from."""
-    return _frame(con, """
-        WITH o AS (
+    return _frame(con, f"""
+        WITH {_mine("contacts", "outreach", "conversations")},
+        o AS (
             SELECT contact_id,
                    count(*) AS attempts,
                    min(sent_on) AS first_sent_on,
@@ -88,7 +100,7 @@ def contact_pipeline(con, user_id: int) -> pd.DataFrame:
                    arg_max(outcome, coalesce(response_on, DATE '1900-01-01')) FILTER
                        (WHERE outcome <> 'pending') AS last_outcome,
                    arg_max(outcome, attempt) AS latest_attempt_outcome
-            FROM outreach WHERE user_id = $u GROUP BY contact_id
+            FROM my_outreach GROUP BY contact_id
         ), v AS (
             SELECT contact_id,
                    count(*) AS conversations,
@@ -96,11 +108,16 @@ def contact_pipeline(con, user_id: int) -> pd.DataFrame:
                    max(held_on) AS last_held_on,
                    count(thank_you_on) AS thanked,
                    max(thank_you_on) AS last_thank_you_on
-            FROM conversations WHERE user_id = $u GROUP BY contact_id
+            FROM my_conversations GROUP BY contact_id
         ), r AS (
             SELECT referred_by_contact_id AS contact_id, count(*) AS referrals_given
-            FROM contacts WHERE user_id = $u AND referred_by_contact_id IS NOT NULL
+            FROM my_contacts WHERE referred_by_contact_id IS NOT NULL
             GROUP BY referred_by_contact_id
+        ), s AS (
+            SELECT contact_id, count(*) AS scheduled
+            FROM scheduled_conversations
+            WHERE user_id = $u AND conversation_id IS NULL AND cancelled_at IS NULL
+            GROUP BY contact_id
         )
         SELECT c.id, c.name, c.title, c.organization, c.industry, c.industry_other,
                c.how_found, c.priority, c.email, c.profile_url, c.created_on,
@@ -113,12 +130,13 @@ def contact_pipeline(con, user_id: int) -> pd.DataFrame:
                coalesce(v.thanked, 0) AS thanked, v.last_thank_you_on,
                coalesce(r.referrals_given, 0) AS referrals_given,
                greatest(o.last_sent_on, o.last_response_on, v.last_held_on,
-                        v.last_thank_you_on) AS last_touch_on
-        FROM contacts c
+                        v.last_thank_you_on) AS last_touch_on,
+               coalesce(s.scheduled, 0) AS scheduled
+        FROM my_contacts c
         LEFT JOIN o ON o.contact_id = c.id
         LEFT JOIN v ON v.contact_id = c.id
         LEFT JOIN r ON r.contact_id = c.id
-        WHERE c.user_id = $u
+        LEFT JOIN s ON s.contact_id = c.id
         ORDER BY c.name, c.id
     """, {"u": user_id})
 
@@ -151,15 +169,16 @@ def contact_conversations(con, user_id: int, contact_id: int) -> pd.DataFrame:
 
 def pending_outreach(con, user_id: int) -> pd.DataFrame:
     """Messages still waiting for an answer, oldest first, with whom they went to."""
-    return _frame(con, """
+    return _frame(con, f"""
+        WITH {_mine("contacts", "outreach")}
         SELECT o.id, o.sent_on, o.channel, o.attempt, c.id AS contact_id, c.name, c.organization
-        FROM outreach o JOIN contacts c ON c.id = o.contact_id
-        WHERE o.user_id = $u AND o.outcome = 'pending'
+        FROM my_outreach o JOIN my_contacts c ON c.id = o.contact_id
+        WHERE o.outcome = 'pending'
           -- only the latest message to a contact who has not answered any of them
-          AND o.attempt = (SELECT max(attempt) FROM outreach l WHERE l.contact_id = o.contact_id
-                           AND l.user_id = $u)
-          AND NOT EXISTS (SELECT 1 FROM outreach a WHERE a.contact_id = o.contact_id
-                          AND a.user_id = $u AND a.outcome <> 'pending')
+          AND o.attempt = (SELECT max(attempt) FROM my_outreach l
+                           WHERE l.contact_id = o.contact_id)
+          AND NOT EXISTS (SELECT 1 FROM my_outreach a WHERE a.contact_id = o.contact_id
+                          AND a.outcome <> 'pending')
         ORDER BY o.sent_on, o.id
     """, {"u": user_id})
 
@@ -167,10 +186,11 @@ def pending_outreach(con, user_id: int) -> pd.DataFrame:
 def outreach_log(con, user_id: int, filters: Filters) -> pd.DataFrame:
     """Every message sent in the date range, with the contact's industry."""
     return _frame(con, f"""
+        WITH {_mine("contacts", "outreach", user="$user_id")}
         SELECT o.id, o.contact_id, o.sent_on, o.channel, o.attempt, o.response_on, o.outcome,
                c.industry
-        FROM outreach o JOIN contacts c ON c.id = o.contact_id
-        WHERE o.user_id = $user_id AND o.sent_on BETWEEN $start AND $end AND {_INDUSTRY_FILTER}
+        FROM my_outreach o JOIN my_contacts c ON c.id = o.contact_id
+        WHERE o.sent_on BETWEEN $start AND $end AND {_INDUSTRY_FILTER}
         ORDER BY o.sent_on, o.id
     """, filters.params(user_id))
 
@@ -178,14 +198,18 @@ def outreach_log(con, user_id: int, filters: Filters) -> pd.DataFrame:
 def conversation_log(con, user_id: int, filters: Filters) -> pd.DataFrame:
     """Every conversation held in the date range, with whom and how it was followed up."""
     return _frame(con, f"""
+        WITH {_mine("contacts", "conversations", "insights", user="$user_id")},
+        i AS (SELECT conversation_id, count(*) AS n FROM my_insights GROUP BY conversation_id),
+        r AS (SELECT referred_in_conversation_id AS conversation_id, count(*) AS n
+              FROM my_contacts WHERE referred_in_conversation_id IS NOT NULL
+              GROUP BY referred_in_conversation_id)
         SELECT v.id, v.contact_id, c.name, c.organization, c.industry, v.held_on, v.format,
                v.duration_min, v.thank_you_on, v.clarity_before, v.clarity_after,
-               v.share_insights,
-               (SELECT count(*) FROM insights i WHERE i.conversation_id = v.id) AS insights,
-               (SELECT count(*) FROM contacts r WHERE r.referred_in_conversation_id = v.id
-                   AND r.user_id = v.user_id) AS referrals
-        FROM conversations v JOIN contacts c ON c.id = v.contact_id
-        WHERE v.user_id = $user_id AND v.held_on BETWEEN $start AND $end AND {_INDUSTRY_FILTER}
+               v.share_insights, coalesce(i.n, 0) AS insights, coalesce(r.n, 0) AS referrals
+        FROM my_conversations v JOIN my_contacts c ON c.id = v.contact_id
+        LEFT JOIN i ON i.conversation_id = v.id
+        LEFT JOIN r ON r.conversation_id = v.id
+        WHERE v.held_on BETWEEN $start AND $end AND {_INDUSTRY_FILTER}
         ORDER BY v.held_on DESC, v.id DESC
     """, filters.params(user_id))
 
@@ -193,18 +217,19 @@ def conversation_log(con, user_id: int, filters: Filters) -> pd.DataFrame:
 def weekly_activity(con, user_id: int, filters: Filters) -> pd.DataFrame:
     """Per ISO week (Monday): outreach sent, responses received, conversations held."""
     return _frame(con, f"""
-        WITH events AS (
+        WITH {_mine("contacts", "outreach", "conversations", user="$user_id")},
+        events AS (
             SELECT o.sent_on AS day, 'Outreach sent' AS measure
-            FROM outreach o JOIN contacts c ON c.id = o.contact_id
-            WHERE o.user_id = $user_id AND {_INDUSTRY_FILTER}
+            FROM my_outreach o JOIN my_contacts c ON c.id = o.contact_id
+            WHERE {_INDUSTRY_FILTER}
             UNION ALL
             SELECT o.response_on, 'Responses received'
-            FROM outreach o JOIN contacts c ON c.id = o.contact_id
-            WHERE o.user_id = $user_id AND o.response_on IS NOT NULL AND {_INDUSTRY_FILTER}
+            FROM my_outreach o JOIN my_contacts c ON c.id = o.contact_id
+            WHERE o.response_on IS NOT NULL AND {_INDUSTRY_FILTER}
             UNION ALL
             SELECT v.held_on, 'Conversations held'
-            FROM conversations v JOIN contacts c ON c.id = v.contact_id
-            WHERE v.user_id = $user_id AND {_INDUSTRY_FILTER}
+            FROM my_conversations v JOIN my_contacts c ON c.id = v.contact_id
+            WHERE {_INDUSTRY_FILTER}
         )
         SELECT CAST(date_trunc('week', day) AS DATE) AS week, measure, count(*)::INTEGER AS count
         FROM events WHERE day BETWEEN $start AND $end
@@ -214,11 +239,12 @@ def weekly_activity(con, user_id: int, filters: Filters) -> pd.DataFrame:
 
 def insights_by_industry_category(con, user_id: int, filters: Filters) -> pd.DataFrame:
     return _frame(con, f"""
+        WITH {_mine("contacts", "conversations", "insights", user="$user_id")}
         SELECT c.industry, i.category, count(*)::INTEGER AS insights
-        FROM insights i
-        JOIN conversations v ON v.id = i.conversation_id
-        JOIN contacts c ON c.id = v.contact_id
-        WHERE i.user_id = $user_id AND v.held_on BETWEEN $start AND $end AND {_INDUSTRY_FILTER}
+        FROM my_insights i
+        JOIN my_conversations v ON v.id = i.conversation_id
+        JOIN my_contacts c ON c.id = v.contact_id
+        WHERE v.held_on BETWEEN $start AND $end AND {_INDUSTRY_FILTER}
         GROUP BY ALL ORDER BY c.industry, i.category
     """, filters.params(user_id))
 
@@ -227,12 +253,13 @@ def insight_list(con, user_id: int, *, industries=(), categories=(), contact_id:
                  search: str = "") -> pd.DataFrame:
     """Every insight of this user, newest first, narrowed by the given filters."""
     return _frame(con, f"""
+        WITH {_mine("contacts", "conversations", "insights", user="$user_id")}
         SELECT i.id, v.held_on, c.name AS contact, c.organization, c.industry, i.category,
                i.text, v.share_insights AS shared, c.id AS contact_id, v.id AS conversation_id
-        FROM insights i
-        JOIN conversations v ON v.id = i.conversation_id
-        JOIN contacts c ON c.id = v.contact_id
-        WHERE i.user_id = $user_id AND {_INDUSTRY_FILTER}
+        FROM my_insights i
+        JOIN my_conversations v ON v.id = i.conversation_id
+        JOIN my_contacts c ON c.id = v.contact_id
+        WHERE {_INDUSTRY_FILTER}
           AND (len($categories::VARCHAR[]) = 0 OR list_contains($categories::VARCHAR[], i.category))
           AND ($contact_id IS NULL OR c.id = $contact_id)
           AND ($search = '' OR contains(lower(i.text), lower($search))

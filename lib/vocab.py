@@ -77,6 +77,7 @@ STAGES: dict[str, str] = {
     "identified": "Identified",
     "contacted": "Contacted",
     "responded": "Responded",
+    "scheduled": "Conversation scheduled",
     "held": "Conversation held",
     "thanked": "Thanked",
     "referred": "Referred",

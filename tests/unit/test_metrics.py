@@ -253,3 +253,14 @@ def test_student_dashboard_puts_it_together(con, user, sample):
     law = dashboard.student_dashboard(con, user, Filters(industries=("Law",)), today=TODAY)
     assert (law.kpis.contacted, law.kpis.outreach_sent, law.kpis.this_week_outreach) == (2, 3, 2)
     assert law.industries == board.industries  # the filter options are not narrowed
+
+
+def test_a_scheduled_conversation_makes_the_stage_scheduled_until_it_is_held():
+    import pandas as pd
+    from lib.metrics import derive_stage
+    base = {"conversations": 0, "referrals_given": 0, "thanked": 0, "attempts": 1,
+            "last_outcome": "accepted", "accepted": True, "latest_attempt_outcome": "accepted",
+            "last_attempt": 1, "last_sent_on": dt.date(2026, 3, 2), "scheduled": 1}
+    assert derive_stage(pd.Series(base), dt.date(2026, 3, 20)) == "scheduled"
+    assert derive_stage(pd.Series({**base, "scheduled": 0}), dt.date(2026, 3, 20)) == "responded"
+    assert derive_stage(pd.Series({**base, "conversations": 1}), dt.date(2026, 3, 20)) == "held"

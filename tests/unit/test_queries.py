@@ -18,7 +18,7 @@ PIPELINE_COLUMNS = [
     "first_sent_on", "last_sent_on", "first_channel", "last_attempt", "first_response_on",
     "last_response_on", "accepted", "last_outcome", "latest_attempt_outcome", "conversations",
     "first_held_on", "last_held_on", "thanked", "last_thank_you_on", "referrals_given",
-    "last_touch_on",
+    "last_touch_on", "scheduled",
 ]
 
 
