@@ -12,6 +12,12 @@ measures, with the median of several warm runs:
   (VmHWM) meanwhile (`bench.browser`);
 - the time to generate the data.
 
+Script runs and the conversation log are also measured in CPU time (this process, DuckDB's
+threads included), which other load on a shared machine disturbs less than wall time.
+
 It prints a table and writes it, with the machine's description and the targets (pass/fail), to
-bench/RESULTS.md (`bench.report`). It is not a timed test: nothing here runs under pytest.
+bench/RESULTS.md (`bench.report`), keeping the hand-written notes below its end marker; the raw
+figures go to test-artifacts/bench.json (`--report-only` rewrites RESULTS.md from them). It is
+not a timed test: nothing here runs under pytest. pyinstrument was used for the profiles in
+RESULTS.md but is not needed to run it.
 """

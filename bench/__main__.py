@@ -17,7 +17,6 @@ from bench import pages, report
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_JSON = REPO_ROOT / "test-artifacts" / "bench.json"  # raw figures; not committed
-LOGGER_LEVEL_ENV = "STREAMLIT_LOGGER_LEVEL"
 
 
 def _say(message: str) -> None:
@@ -75,18 +74,19 @@ def _student_chart_specs(con, student: int, today: dt.date) -> list[dict]:
     return [json.loads(json.dumps(chart.to_dict(), default=str)) for chart in built]
 
 
-def _measure_pages(db_path: Path, people: dict, runs: int, today: dt.date) -> tuple[dict, dict]:
-    """AppTest timings of every page of the two roles, hello world and log_conversation."""
+def _measure_pages(db_path: Path, people: dict, runs: int,
+                   today: dt.date) -> tuple[dict, dict, list[dict]]:
+    """AppTest timings of every page of the two roles, hello world and log_conversation; the
+    charts each role's first page shows; the student dashboard's chart specs."""
     import streamlit as st
 
     from lib import accounts, ui
 
     os.environ["CAREER_CONVERSATIONS_DB"] = str(db_path)
-    # Pages run in this process under AppTest; their warnings (logged with a stack trace) would
-    # bury the progress lines. Only here: the app server started later logs as configured.
-    os.environ[LOGGER_LEVEL_ENV] = "error"
+    # Pages run in this process under AppTest; the warning logged with a stack trace for every
+    # chart drawn would bury the progress lines. Only here: the app server logs as configured.
     chart_log = logging.getLogger("streamlit.elements.vega_charts")
-    chart_log.disabled = True  # a warning with a stack trace for every chart drawn
+    chart_log.disabled = True
     st.cache_data.clear()
     st.cache_resource.clear()
     con = ui.database()
@@ -120,7 +120,6 @@ def _measure_pages(db_path: Path, people: dict, runs: int, today: dt.date) -> tu
               for role, group in (("student", "TRACKER"), ("instructor", "TEACHING"))}
     st.cache_resource.clear()  # closes the database: the server started next needs the file
     st.cache_data.clear()
-    os.environ.pop(LOGGER_LEVEL_ENV, None)
     chart_log.disabled = False
     return {"pages": results, "log_conversation": logged}, charts, specs
 
