@@ -249,7 +249,8 @@ def chart_block(title: str, chart, description: str, data, empty_text: str, key:
             st.info(empty_text)
             return
         st.caption(description)
-        st.altair_chart(chart.configure_text(color=ink()), width="stretch", key=key,
-                        alt=description)
+        # The chart's own `description` is its aria-label; passing alt= as well makes
+        # Streamlit log a warning with a stack trace for every chart on every run.
+        st.altair_chart(chart.configure_text(color=ink()), width="stretch", key=key)
         with st.expander("Show data"):
             st.dataframe(data, hide_index=True, width="stretch")
