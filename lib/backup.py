@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import duckdb
@@ -206,5 +207,124 @@ def restore(backup_folder: Path | str, target_path: Path | str, *,
     return counts
 
 
-__all__ = ["BackupError", "MANIFEST", "RestoreRefused", "backup_now", "list_backups",
-           "restore", "row_counts"]
+EVERY_ENV = "CAREER_CONVERSATIONS_BACKUP_EVERY"
+KEEP_ENV = "CAREER_CONVERSATIONS_BACKUP_KEEP"
+DEFAULT_KEEP = 14
+
+
+def _number(name: str, default: float, *, integer: bool = False) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw) if integer else float(raw)
+    except ValueError:
+        log.warning("%s=%r is not a number; using %s", name, raw, default)
+        return default
+    return value if value >= 0 else default
+
+
+def schedule_hours() -> float:
+    """Hours between automatic backups ($CAREER_CONVERSATIONS_BACKUP_EVERY); 0 = off."""
+    return _number(EVERY_ENV, 0.0)
+
+
+def keep_count() -> int:
+    """How many automatic backups to keep ($CAREER_CONVERSATIONS_BACKUP_KEEP, default 14)."""
+    return int(_number(KEEP_ENV, DEFAULT_KEEP, integer=True))
+
+
+def next_due(last: dt.datetime | None, now: dt.datetime, every_hours: float) -> dt.datetime:
+    """When the next automatic backup is due: `every_hours` after the newest backup, and now if
+    there is none (or the newest is older than that)."""
+    if last is None:
+        return now
+    return max(now, last + dt.timedelta(hours=every_hours))
+
+
+def _created(info: dict) -> dt.datetime | None:
+    try:
+        return dt.datetime.fromisoformat(str(info.get("created_at", "")).rstrip("Z"))
+    except ValueError:
+        return None
+
+
+def prune(keep: int, backup_root: Path | str | None = None) -> list[Path]:
+    """Delete all but the newest `keep` backups under the folder (only folders this app made:
+    named career-conversations-… with a backup.json); returns the deleted folders. keep=0
+    deletes nothing."""
+    if keep <= 0:
+        return []
+    gone = []
+    for old in list_backups(backup_root)[keep:]:
+        shutil.rmtree(old["path"], ignore_errors=True)
+        gone.append(old["path"])
+        log.info("old backup %s deleted (keeping the newest %s)", old["path"], keep)
+    return gone
+
+
+class BackupSchedule:
+    """Automatic backups from inside the running app, which holds the database file (the shell
+    tool can't back up while it runs). A daemon thread with its own cursor: wakes when a backup is
+    due, writes one with `backup_now`, then keeps the newest `keep`. A failure is logged and tried
+    again at the next due time; closing the database ends the thread."""
+
+    def __init__(self, con, every_hours: float, keep: int,
+                 backup_root: Path | str | None = None) -> None:
+        self.con, self.every, self.keep, self.root = con, every_hours, keep, backup_root
+        self._stop = threading.Event()
+        self.made: list[Path] = []
+        self.thread = threading.Thread(target=self._run, name="career-conversations-backup",
+                                       daemon=True)
+
+    def start(self) -> "BackupSchedule":
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _newest(self) -> dt.datetime | None:
+        backups = list_backups(self.root)
+        return _created(backups[0]) if backups else None
+
+    def run_once(self, now: dt.datetime | None = None) -> Path | None:
+        """Make a backup if one is due at `now`; returns its folder, or None."""
+        now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        if next_due(self._newest(), now, self.every) > now:
+            return None
+        folder = backup_now(self.con, self.root, now=now)
+        self.made.append(folder)
+        prune(self.keep, self.root)
+        return folder
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.run_once()
+            except BackupError as problem:
+                log.warning("automatic backup failed: %s", problem)
+            except duckdb.ConnectionException:  # the database was closed: the app is stopping
+                return
+            except Exception:  # a backup thread must never die silently
+                log.exception("automatic backup failed")
+            now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+            due = next_due(self._newest(), now, self.every)
+            wait = max(60.0, (due - now).total_seconds())
+            self._stop.wait(min(wait, self.every * 3600))
+
+
+def start_schedule(con) -> BackupSchedule | None:
+    """Start automatic backups for the app's database if $CAREER_CONVERSATIONS_BACKUP_EVERY is
+    set (hours, e.g. 24); None when it is off."""
+    every = schedule_hours()
+    if every <= 0:
+        return None
+    log.info("automatic backups every %s h into %s, keeping %s", every, db.backup_directory(),
+             keep_count())
+    return BackupSchedule(con, every, keep_count()).start()
+
+
+__all__ = ["BackupError", "BackupSchedule", "EVERY_ENV", "KEEP_ENV", "MANIFEST",
+           "RestoreRefused", "backup_now", "keep_count", "list_backups", "next_due", "prune",
+           "restore", "row_counts", "schedule_hours", "start_schedule"]

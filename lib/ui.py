@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
 
-from lib import db
+from lib import backup, db
 
 log = logging.getLogger("career_conversations")
 
@@ -25,7 +25,9 @@ def _close(con) -> None:
 
 @st.cache_resource(show_spinner=False, on_release=_close)
 def _database(path: str):
-    return db.connect(path)
+    con = db.connect(path)
+    backup.start_schedule(con)  # automatic backups, when configured; ends when con closes
+    return con
 
 
 def database():

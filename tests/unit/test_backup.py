@@ -277,3 +277,65 @@ def test_cli_backup_without_a_database(tmp_path):
     result = run_admin(tmp_path / "missing.duckdb", "backup", backups_dir=tmp_path / "b")
     assert result.returncode == 1 and "no database" in result.stderr
     assert not (tmp_path / "missing.duckdb").exists()
+
+
+# --- automatic backups from the running app ----------------------------------------------------
+
+def test_the_schedule_is_off_unless_configured(monkeypatch, source):
+    monkeypatch.delenv(backup.EVERY_ENV, raising=False)
+    assert backup.schedule_hours() == 0
+    assert backup.start_schedule(source) is None
+    monkeypatch.setenv(backup.EVERY_ENV, "a day")
+    assert backup.schedule_hours() == 0  # not a number: off, with a warning in the log
+    monkeypatch.setenv(backup.EVERY_ENV, "24")
+    monkeypatch.setenv(backup.KEEP_ENV, "3")
+    assert (backup.schedule_hours(), backup.keep_count()) == (24.0, 3)
+
+
+def test_next_due():
+    now = dt.datetime(2026, 11, 27, 12)
+    assert backup.next_due(None, now, 24) == now
+    assert backup.next_due(now - dt.timedelta(hours=30), now, 24) == now
+    assert backup.next_due(now - dt.timedelta(hours=2), now, 24) == now + dt.timedelta(hours=22)
+
+
+def test_a_due_backup_is_made_and_only_the_newest_are_kept(source, backups):
+    schedule = backup.BackupSchedule(source, every_hours=24, keep=2)
+    start = dt.datetime(2026, 11, 1, 3)
+    made = [schedule.run_once(start + dt.timedelta(hours=h)) for h in (0, 1, 24, 30, 48, 72)]
+    # due at 0, 24, 48 and 72 hours; not 1 or 30 hours in
+    assert [m is not None for m in made] == [True, False, True, False, True, True]
+    kept = backup.list_backups(backups)
+    assert [b["path"] for b in kept] == [made[5], made[4]]
+    assert not made[0].exists() and not made[2].exists()
+    rows = backup.row_counts(source)
+    assert json.loads((made[5] / backup.MANIFEST).read_text())["tables"] == rows
+
+
+def test_prune_leaves_other_folders_alone(source, backups):
+    first = backup.backup_now(source, now=dt.datetime(2026, 1, 1))
+    backup.backup_now(source, now=dt.datetime(2026, 1, 2))
+    mine = backups / "my-notes"
+    mine.mkdir()
+    assert backup.prune(1) == [first]
+    assert mine.is_dir() and len(backup.list_backups()) == 1
+    assert backup.prune(0) == []
+
+
+def test_the_schedule_runs_in_its_own_thread_while_the_app_holds_the_file(
+        monkeypatch, tmp_path, backups):
+    monkeypatch.setenv(backup.EVERY_ENV, "24")
+    con = db.connect(tmp_path / "app.duckdb")
+    try:
+        schedule = backup.start_schedule(con)
+        schedule.thread.join(timeout=0.1)
+        deadline = dt.datetime.now() + dt.timedelta(seconds=20)
+        while not schedule.made and dt.datetime.now() < deadline:
+            schedule.thread.join(timeout=0.1)
+        assert len(schedule.made) == 1 and schedule.made[0].parent == backups.resolve()
+        assert schedule.thread.is_alive()  # asleep until the next one is due
+    finally:
+        schedule.stop()
+        con.close()
+    schedule.thread.join(timeout=5)
+    assert not schedule.thread.is_alive()
