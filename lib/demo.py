@@ -765,7 +765,26 @@ def load_demo(con, user_id: int, *, today: dt.date, seed: int = DEFAULT_SEED) ->
             counts["outreach"] += 1
             if message.response is not None and saved.created:
                 store.record_response(con, user_id, saved.id, message.response)
+    settle_old_reminders(con, user_id, today=today)
     return counts
+
+
+SETTLED_AFTER_DAYS = 7
+
+
+def settle_old_reminders(con, user_id: int, *, today: dt.date) -> int:
+    """Tick off the reminders a student who kept up would already have dealt with: every next
+    action due more than a week ago, except unsent thank-yous (the semester leaves two, as a real
+    one does). Without this the sample semester opens on some 30 overdue items. Returns how many
+    were ticked off."""
+    from lib import coaching, coaching_store  # coaching needs the store; keep imports one-way
+
+    cutoff = today - dt.timedelta(days=SETTLED_AFTER_DAYS)
+    old = [action for action in coaching.student_next_actions(con, user_id, today=today)
+           if action.kind != "thank_you" and action.due_on < cutoff]
+    for action in old:
+        coaching_store.mark_done(con, user_id, action.key)
+    return len(old)
 
 
 # --- the class demo: an instructor and two classes -------------------------------------------

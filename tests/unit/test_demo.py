@@ -12,7 +12,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from lib import accounts, class_queries, classes, db, demo, metrics, queries, store, vocab
+from lib import (accounts, class_queries, classes, coaching, db, demo, metrics, queries, store,
+                 vocab)
 from lib.queries import Filters
 from tests.unit.conftest import TODAY, add_user, rows
 
@@ -232,6 +233,18 @@ def test_referrals_become_contacts(loaded, pipeline):
 
 
 # --- determinism and reloading ---------------------------------------------------------------
+
+def test_the_semester_opens_on_a_short_list_of_recent_reminders(loaded):
+    """A student who kept up has dealt with last month's reminders: what is left is this week's
+    work and the two thank-yous the semester never sent — not thirty overdue items."""
+    con, user_id, _ = loaded
+    actions = coaching.student_next_actions(con, user_id, today=TODAY)
+    assert 4 <= len(actions) <= 12
+    week_ago = TODAY - dt.timedelta(days=demo.SETTLED_AFTER_DAYS)
+    old = [a for a in actions if a.due_on < week_ago]
+    assert old and {a.kind for a in old} == {"thank_you"}
+    assert {"follow_up", "move_on", "next_contact"} & {a.kind for a in actions}
+
 
 def test_same_seed_and_day_give_identical_data(tmp_path):
     snapshots = []
