@@ -16,6 +16,7 @@ import pandas as pd
 
 from lib import classes, queries, store, vocab
 from lib.db import reading, transaction, with_retry
+from lib.queries import _mine
 from lib.reminders import (
     ContactTouch,
     ConversationState,
@@ -133,10 +134,11 @@ def touches_past_year(con, user_id: int, *, today: dt.date) -> dict[int, int]:
 def outreach_states(con, user_id: int) -> list[OutreachState]:
     """Every message sent, with its attempt number (renumbered 1..n by date by lib.store)."""
     with reading(con) as cur:
-        rows = cur.execute(
-            "SELECT o.id, o.contact_id, c.name, c.organization, o.sent_on, o.attempt, o.outcome"
-            " FROM outreach o JOIN contacts c ON c.id = o.contact_id AND c.user_id = o.user_id"
-            " WHERE o.user_id = ? ORDER BY o.contact_id, o.attempt, o.id", [user_id]).fetchall()
+        rows = cur.execute(f"""
+            WITH {_mine("contacts", "outreach")}
+            SELECT o.id, o.contact_id, c.name, c.organization, o.sent_on, o.attempt, o.outcome
+            FROM my_outreach o JOIN my_contacts c ON c.id = o.contact_id
+            ORDER BY o.contact_id, o.attempt, o.id""", {"u": user_id}).fetchall()
     return [OutreachState(*row) for row in rows]
 
 
@@ -144,10 +146,11 @@ def conversation_states(con, user_id: int) -> list[ConversationState]:
     """Every conversation held, with its thank-you day (None while none was sent). All of them,
     not only the unthanked: `next_actions` also learns from them who has answered."""
     with reading(con) as cur:
-        rows = cur.execute(
-            "SELECT v.id, v.contact_id, c.name, v.held_on, v.thank_you_on FROM conversations v"
-            " JOIN contacts c ON c.id = v.contact_id AND c.user_id = v.user_id"
-            " WHERE v.user_id = ? ORDER BY v.held_on, v.id", [user_id]).fetchall()
+        rows = cur.execute(f"""
+            WITH {_mine("contacts", "conversations")}
+            SELECT v.id, v.contact_id, c.name, v.held_on, v.thank_you_on
+            FROM my_conversations v JOIN my_contacts c ON c.id = v.contact_id
+            ORDER BY v.held_on, v.id""", {"u": user_id}).fetchall()
     return [ConversationState(*row) for row in rows]
 
 
@@ -158,22 +161,26 @@ def upcoming_conversations(con, user_id: int, *, start: dt.date | None = None,
     (researched, 3–5 questions chosen, confirmed). Columns: id, contact_id, name, organization, starts_at, timezone,
     duration_min, format, place, researched, confirmed, questions, prep_complete."""
     with reading(con) as cur:
-        return cur.execute("""
-            WITH q AS (
-                SELECT scheduled_id, count(*) AS questions FROM prep_questions
-                GROUP BY scheduled_id
+        return cur.execute(f"""
+            WITH {_mine("contacts", "scheduled_conversations")},
+            s AS MATERIALIZED (
+                SELECT * FROM my_scheduled_conversations
+                WHERE conversation_id IS NULL AND cancelled_at IS NULL
+                  AND ($start IS NULL OR CAST(starts_at AS DATE) >= $start)
+                  AND ($end IS NULL OR CAST(starts_at AS DATE) <= $end)
+            ), q AS (
+                SELECT p.scheduled_id, count(*) AS questions
+                FROM prep_questions p JOIN s ON s.id = p.scheduled_id
+                GROUP BY p.scheduled_id
             )
             SELECT s.id, s.contact_id, c.name, c.organization, s.starts_at, s.timezone,
                    s.duration_min, s.format, s.place, s.researched, s.confirmed,
                    coalesce(q.questions, 0)::INTEGER AS questions,
                    (s.researched AND s.confirmed
                     AND coalesce(q.questions, 0) BETWEEN $qmin AND $qmax) AS prep_complete
-            FROM scheduled_conversations s
-            JOIN contacts c ON c.id = s.contact_id AND c.user_id = s.user_id
+            FROM s
+            JOIN my_contacts c ON c.id = s.contact_id
             LEFT JOIN q ON q.scheduled_id = s.id
-            WHERE s.user_id = $u AND s.conversation_id IS NULL AND s.cancelled_at IS NULL
-              AND ($start IS NULL OR CAST(s.starts_at AS DATE) >= $start)
-              AND ($end IS NULL OR CAST(s.starts_at AS DATE) <= $end)
             ORDER BY s.starts_at, s.id
         """, {"u": user_id, "start": start, "end": end, "qmin": PREP_QUESTIONS_MIN,
               "qmax": PREP_QUESTIONS_MAX}).df()
@@ -209,13 +216,14 @@ def contact_touches(con, user_id: int, *, today: dt.date) -> list[ContactTouch]:
     """Contacts the student has spoken with: the last conversation, the last touch of any kind
     (message, conversation, thank-you, keep-in-touch note) and keep-in-touch notes this year."""
     with reading(con) as cur:
-        rows = cur.execute("""
-            WITH v AS (
+        rows = cur.execute(f"""
+            WITH {_mine("contacts", "outreach", "conversations")},
+            v AS (
                 SELECT contact_id, max(held_on) AS last_held, max(thank_you_on) AS last_thanks
-                FROM conversations WHERE user_id = $u GROUP BY contact_id
+                FROM my_conversations GROUP BY contact_id
             ), o AS (
                 SELECT contact_id, max(sent_on) AS last_sent
-                FROM outreach WHERE user_id = $u GROUP BY contact_id
+                FROM my_outreach GROUP BY contact_id
             ), t AS (
                 SELECT contact_id, max(touched_on) AS last_touch,
                        count(*) FILTER (WHERE touched_on > $year_ago AND touched_on <= $today)
@@ -225,11 +233,10 @@ def contact_touches(con, user_id: int, *, today: dt.date) -> list[ContactTouch]:
             SELECT c.id, c.name, v.last_held,
                    greatest(v.last_held, v.last_thanks, o.last_sent, t.last_touch),
                    coalesce(t.recent, 0)::INTEGER
-            FROM contacts c
+            FROM my_contacts c
             JOIN v ON v.contact_id = c.id
             LEFT JOIN o ON o.contact_id = c.id
             LEFT JOIN t ON t.contact_id = c.id
-            WHERE c.user_id = $u
             ORDER BY c.id
         """, {"u": user_id, "today": today, "year_ago": _year_before(today)}).fetchall()
     return [ContactTouch(*row) for row in rows]
@@ -247,24 +254,30 @@ def outreach_channel(con, user_id: int, outreach_id: int) -> tuple[int, str]:
 
 # --- activity counts --------------------------------------------------------------------------
 
+# Each read starts from the student's own rows (lib.queries._mine): a date filter beside
+# `user_id = …` would make DuckDB scan the whole table instead of using its user_id index.
+
 def outreach_sent_between(con, user_id: int, start: dt.date, end: dt.date) -> int:
     with reading(con) as cur:
-        return cur.execute("SELECT count(*) FROM outreach WHERE user_id = ?"
-                           " AND sent_on BETWEEN ? AND ?", [user_id, start, end]).fetchone()[0]
+        return cur.execute(f"WITH {_mine('outreach')} SELECT count(*) FROM my_outreach"
+                           " WHERE sent_on BETWEEN $start AND $end",
+                           {"u": user_id, "start": start, "end": end}).fetchone()[0]
 
 
 def conversations_held_between(con, user_id: int, start: dt.date, end: dt.date) -> int:
     with reading(con) as cur:
-        return cur.execute("SELECT count(*) FROM conversations WHERE user_id = ?"
-                           " AND held_on BETWEEN ? AND ?", [user_id, start, end]).fetchone()[0]
+        return cur.execute(f"WITH {_mine('conversations')} SELECT count(*)"
+                           " FROM my_conversations WHERE held_on BETWEEN $start AND $end",
+                           {"u": user_id, "start": start, "end": end}).fetchone()[0]
 
 
 def weekly_outreach_counts(con, user_id: int, *, until: dt.date) -> dict[dt.date, int]:
     """Messages sent per week (keyed by its Monday) up to `until`; weeks with none absent."""
     with reading(con) as cur:
         rows = cur.execute(
-            "SELECT CAST(date_trunc('week', sent_on) AS DATE), count(*) FROM outreach"
-            " WHERE user_id = ? AND sent_on <= ? GROUP BY 1", [user_id, until]).fetchall()
+            f"WITH {_mine('outreach')} SELECT CAST(date_trunc('week', sent_on) AS DATE),"
+            " count(*) FROM my_outreach WHERE sent_on <= $until GROUP BY 1",
+            {"u": user_id, "until": until}).fetchall()
     return {week: count for week, count in rows}
 
 
@@ -451,23 +464,44 @@ def reflections(con, user_id: int) -> pd.DataFrame:
     conversation_id, held_on, contact_id, name, organization, clarity_before, clarity_after,
     reflection."""
     with reading(con) as cur:
-        return cur.execute("""
+        return cur.execute(f"""
+            WITH {_mine("contacts", "conversations")}
             SELECT v.id AS conversation_id, v.held_on, c.id AS contact_id, c.name,
                    c.organization, v.clarity_before, v.clarity_after, v.reflection
-            FROM conversations v JOIN contacts c ON c.id = v.contact_id AND c.user_id = v.user_id
-            WHERE v.user_id = ? AND (v.clarity_before IS NOT NULL OR v.clarity_after IS NOT NULL
-                                     OR v.reflection IS NOT NULL)
+            FROM my_conversations v JOIN my_contacts c ON c.id = v.contact_id
+            WHERE v.clarity_before IS NOT NULL OR v.clarity_after IS NOT NULL
+                  OR v.reflection IS NOT NULL
             ORDER BY v.held_on DESC, v.id DESC
-        """, [user_id]).df()
+        """, {"u": user_id}).df()
 
 
 def clarity_over_time(con, user_id: int) -> pd.DataFrame:
     """One row per conversation with a clarity rating, oldest first. Columns: held_on, before,
     after (either may be missing)."""
     with reading(con) as cur:
-        return cur.execute("""
+        return cur.execute(f"""
+            WITH {_mine("conversations")}
             SELECT held_on, clarity_before AS before, clarity_after AS after
-            FROM conversations
-            WHERE user_id = ? AND (clarity_before IS NOT NULL OR clarity_after IS NOT NULL)
+            FROM my_conversations
+            WHERE clarity_before IS NOT NULL OR clarity_after IS NOT NULL
             ORDER BY held_on, id
-        """, [user_id]).df()
+        """, {"u": user_id}).df()
+
+
+def mark_done_many(con, user_id: int, action_keys: list[str]) -> None:
+    """Tick several next actions off for good, in one transaction."""
+    for key in action_keys:
+        _check_key(key)
+    if not action_keys:
+        return
+
+    def attempt() -> None:
+        with transaction(con) as cur:
+            cur.executemany(
+                "INSERT INTO action_marks (user_id, action_key, mark, until)"
+                " VALUES (?, ?, 'done', NULL) ON CONFLICT (user_id, action_key) DO UPDATE"
+                " SET mark = excluded.mark, until = excluded.until,"
+                " created_at = excluded.created_at",
+                [[user_id, key] for key in action_keys])
+
+    with_retry(attempt)
