@@ -37,7 +37,8 @@ def _mine(*tables: str, user: str = "$u") -> str:
     student's records cost, not the size of the table. DuckDB uses that index only for a scan
     whose sole filter is `user_id = …`; joined directly, a table gets a join filter too and is
     scanned whole (measured in bench/RESULTS.md). Table names come from this module only."""
-    assert set(tables) <= {"contacts", "outreach", "conversations", "insights"}
+    assert set(tables) <= {"contacts", "outreach", "conversations", "insights",
+                           "scheduled_conversations"}
     return ",\n".join(f"my_{t} AS MATERIALIZED (SELECT * FROM {t} WHERE user_id = {user})"
                        for t in tables)
 
