@@ -19,6 +19,37 @@ def _base(chart: alt.Chart, description: str, height: int | alt.Step = 260) -> a
     return chart.properties(description=description, height=height, width="container")
 
 
+# Altair's default theme only adds a default view size; Streamlit draws charts without it.
+_DEFAULT_THEME_VIEW = {"continuousWidth": 300, "continuousHeight": 300}
+
+
+def to_spec(chart: alt.TopLevelMixin) -> dict:
+    """The chart as a plain Vega-Lite dict (data inline under `datasets`), for
+    `st.vega_lite_chart`. Not validated against the Vega-Lite schema on the way: validating is
+    most of what an Altair chart costs Streamlit per run, and tests/unit/test_charts.py checks
+    that every builder here makes a valid spec. Altair's default-theme view size is left out,
+    as Streamlit does for Altair charts. A dict can be cached and sent again unchanged."""
+    spec = chart.to_dict(validate=False)
+    config = spec.get("config", {})
+    view = config.get("view", {})
+    for name, value in _DEFAULT_THEME_VIEW.items():
+        if view.get(name) == value:
+            del view[name]
+    if "view" in config and not view:
+        del config["view"]
+    if "config" in spec and not config:
+        del spec["config"]
+    return spec
+
+
+def with_text_colour(spec: dict, colour: str) -> dict:
+    """A copy of `spec` whose text marks are drawn in `colour` (as `configure_text(color=…)`);
+    the data is shared, not copied."""
+    config = dict(spec.get("config", {}))
+    config["text"] = {**config.get("text", {}), "color": colour}
+    return {**spec, "config": config}
+
+
 def complete_weeks(frame: pd.DataFrame) -> pd.DataFrame:
     """Every week between the first and the last, each measure present (0 when nothing
     happened), so a line never bridges an empty week."""

@@ -144,6 +144,19 @@ def _query(con, viewer_id: int, class_id: int, sql: str,
     return klass, frame
 
 
+def class_version(con, viewer_id: int, class_id: int) -> tuple:
+    """The access check, then what a cached copy of the class's figures must match: the class's
+    settings (name, dates, goals, …) and its enrolments (count of current students, the latest
+    join, the latest removal). `NotFound` unless the viewer may see the class. Cheap (the class
+    row and the class's enrolments only): run it on every request, before any cached figure."""
+    with reading(con) as cur:
+        klass = _require_class(cur, viewer_id, class_id)
+        enrolments = cur.execute(
+            "SELECT count(*) FILTER (WHERE removed_at IS NULL), max(id), max(removed_at)"
+            " FROM enrolments WHERE class_id = ?", [klass["id"]]).fetchone()
+    return tuple(sorted(klass.items())) + tuple(enrolments)
+
+
 def _none_if_nan(value):
     return None if value is None or pd.isna(value) else value
 
@@ -447,7 +460,7 @@ def shared_insights(con, viewer_id: int, class_id: int, start: dt.date | None,
 __all__ = [
     "ANONYMOUS", "DEFAULT_MIN_GROUP", "INDUSTRY_COLUMNS", "KPI_KEYS", "MEASURES",
     "MIN_GROUP_ENV", "NotFound",
-    "PROGRESS_COLUMNS", "RATE_COLUMNS", "SHARED_INSIGHT_COLUMNS", "class_kpis",
+    "PROGRESS_COLUMNS", "RATE_COLUMNS", "SHARED_INSIGHT_COLUMNS", "class_kpis", "class_version",
     "class_response_rates", "class_weekly_activity", "clarity_change", "compare_classes",
     "conversations_per_student", "expected_conversations", "industries_explored",
     "min_group_size", "pace", "progress_table", "shared_insights", "suppress_small_groups",

@@ -244,7 +244,8 @@ def ink() -> str:
 
 def chart_block(title: str, chart, description: str, data, empty_text: str, key: str) -> None:
     """A bordered chart with its text description (also its aria-label) and a "Show data"
-    table alternative; an empty frame shows `empty_text` instead of an empty chart."""
+    table alternative; an empty frame shows `empty_text` instead of an empty chart. `chart`: an
+    Altair chart, or a Vega-Lite dict (lib.charts.to_spec) whose `description` is set."""
     with st.container(border=True):
         st.subheader(title)
         if data.empty:
@@ -253,6 +254,11 @@ def chart_block(title: str, chart, description: str, data, empty_text: str, key:
         st.caption(description)
         # The chart's own `description` is its aria-label; passing alt= as well makes
         # Streamlit log a warning with a stack trace for every chart on every run.
-        st.altair_chart(chart.configure_text(color=ink()), width="stretch", key=key)
+        if isinstance(chart, dict):  # a Vega-Lite spec (lib.charts.to_spec), e.g. cached
+            config = dict(chart.get("config", {}))
+            config["text"] = {**config.get("text", {}), "color": ink()}
+            st.vega_lite_chart({**chart, "config": config}, width="stretch", key=key)
+        else:
+            st.altair_chart(chart.configure_text(color=ink()), width="stretch", key=key)
         with st.expander("Show data"):
             st.dataframe(data, hide_index=True, width="stretch")

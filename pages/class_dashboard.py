@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from lib import charts, class_queries, classes, data_export, exports, metrics, ui, vocab
+from lib import class_queries, classes, dashboard, data_export, exports, metrics, ui, vocab
 
 con = ui.database()
 account = ui.require_account("instructor")
@@ -31,7 +31,8 @@ start, end = (chosen if isinstance(chosen, tuple) and len(chosen) == 2
               else (term_start, today))
 min_group = class_queries.min_group_size()
 
-k = class_queries.class_kpis(con, account.id, class_id, start, end, today)
+view = dashboard.class_dashboard(con, account.id, class_id, start, end, today)
+k = view.kpis
 top = st.columns(4)
 top[0].metric("Students", k["students"])
 top[1].metric("Active in 7 days", k["active_7d"], help="Students who logged anything in the "
@@ -49,50 +50,31 @@ median = k["median_conversations"]
 bottom[2].metric("Median per student",
                  f"{'—' if median is None else format(median, 'g')} / {k['conversations_goal']}",
                  help="Median conversations per student against the term goal.")
+bottom[3].caption(f"Figures are at most {dashboard.CLASS_CACHE_TTL_S} seconds old.")
 
 
-chart_block = ui.chart_block
+def panel(name: str) -> None:
+    p = view.charts[name]
+    ui.chart_block(p.title, p.spec, p.description, p.table, p.empty_text, p.key)
 
-weekly = class_queries.class_weekly_activity(con, account.id, class_id, start, end)
-chart_block("Weekly class activity", charts.weekly_activity_chart(weekly),
-            charts.describe_weekly(weekly),
-            weekly.pivot_table(index="week", columns="measure", values="count",
-                               fill_value=0).reset_index() if not weekly.empty else weekly,
-            "Nothing logged in this date range yet.", "cd_weekly")
 
+panel("weekly")
 left, right = st.columns(2)
 with left:
-    per_student = class_queries.conversations_per_student(con, account.id, class_id, start, end)
-    goal = int(row["conversations_goal"])
-    chart_block("Conversations per student", charts.conversations_distribution_chart(
-        per_student, goal), charts.describe_distribution(per_student, goal),
-        per_student.groupby("conversations").size().rename("students").reset_index()
-        if not per_student.empty else per_student,
-        "No students in this class yet.", "cd_distribution")
+    panel("distribution")
 with right:
-    explored = class_queries.industries_explored(con, account.id, class_id, start, end)
-    chart_block("Industries explored", charts.industries_chart(explored, min_group),
-                charts.describe_industries(explored), explored,
-                "No contacts logged yet.", "cd_industries")
-
+    panel("industries")
 left, right = st.columns(2)
-for column, by, title in ((left, "industry", "Response rate by industry"),
-                          (right, "channel", "Response rate by first channel")):
-    with column:
-        rates = class_queries.class_response_rates(con, account.id, class_id, start, end, by=by)
-        chart_block(title, charts.response_rate_chart(rates, by),
-                    charts.describe_rates(rates, by), rates.drop(columns=["label"]),
-                    "No outreach in this date range yet.", f"cd_rates_{by}")
-
-clarity = class_queries.clarity_change(con, account.id, class_id, start, end)
-chart_block("Career-clarity change", charts.clarity_change_chart(clarity),
-            charts.describe_clarity(clarity), clarity,
-            "No conversation has a before-and-after clarity rating yet.", "cd_clarity")
+with left:
+    panel("rates_industry")
+with right:
+    panel("rates_channel")
+panel("clarity")
 st.caption(f"Groups with fewer than {min_group} students show “fewer than {min_group} "
            "students” instead of figures, so no student can be singled out.")
 
 st.subheader("Progress by student")
-progress = class_queries.progress_table(con, account.id, class_id, start, end, today)
+progress = view.progress
 if progress.empty:
     st.info("Nobody has joined this class yet.")
 else:
@@ -133,7 +115,7 @@ right.download_button(
     file_name=f"{report_name}.zip", mime="application/zip", icon=":material/folder_zip:")
 
 st.subheader("Insights students shared")
-shared = class_queries.shared_insights(con, account.id, class_id, start, end)
+shared = view.shared
 if shared.empty:
     st.info("No shared insights yet. Students choose per conversation whether to share theirs.")
 else:

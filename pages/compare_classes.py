@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from lib import class_queries, classes, exports, ui
+from lib import classes, dashboard, exports, ui
 
 con = ui.database()
 account = ui.require_account("instructor")
@@ -29,8 +29,9 @@ if not chosen:
     st.stop()
 start, end = picked if isinstance(picked, tuple) and len(picked) == 2 else (earliest, today)
 
-table = class_queries.compare_classes(con, account.id, chosen, start, end, today)
+table = dashboard.compare_classes(con, account.id, chosen, start, end, today)
 st.dataframe(table, hide_index=True, width="stretch")
+st.caption(f"Figures are at most {dashboard.CLASS_CACHE_TTL_S} seconds old.")
 st.download_button("Download comparison (CSV)", exports.to_csv_bytes(table),
                    file_name=f"class-comparison-{today.isoformat()}.csv", mime="text/csv",
                    icon=":material/download:", on_click="ignore")

@@ -170,3 +170,79 @@ def test_compare_classes(con, teacher, course, enrolled):
     assert_healthy(at)
     table = at.dataframe[0].value
     assert set(table["name"]) == {"Careers 101", "Careers 202"}
+
+
+# --- the class dashboard's cache (lib.dashboard.class_dashboard) ------------------------------
+
+def class_figures(con, viewer_id, class_id):
+    from lib import dashboard
+    return dashboard.class_dashboard(con, viewer_id, class_id, ago(30), TODAY, TODAY)
+
+
+def test_cached_class_figures_are_never_served_to_a_viewer_who_lost_access(con, teacher):
+    """The access check runs on every call, before the cache: a viewer whose figures are
+    cached gets nothing once their account is disabled or they are no longer an instructor."""
+    other = make_account(con, "other@test.example", "other-pass-12", "Other Teacher")
+    accounts.set_role(con, teacher.id, other.id, "instructor")
+    theirs = classes.create_class(con, other.id, classes.clean_class({
+        "name": "Their class", "starts_on": ago(30), "ends_on": TODAY}))
+    assert class_figures(con, other.id, theirs).kpis["students"] == 0  # now cached
+    accounts.set_role(con, teacher.id, other.id, "student")
+    with pytest.raises(LookupError):
+        class_figures(con, other.id, theirs)
+    accounts.set_role(con, teacher.id, other.id, "instructor")
+    assert class_figures(con, other.id, theirs).kpis["students"] == 0
+    accounts.set_disabled(con, teacher.id, other.id, True)
+    with pytest.raises(LookupError):
+        class_figures(con, other.id, theirs)
+    # Another instructor never gets the cached copy of a class that is not theirs.
+    third = make_account(con, "third@test.example", "third-pass-123", "Third Teacher")
+    accounts.set_role(con, teacher.id, third.id, "instructor")
+    with pytest.raises(LookupError):
+        class_figures(con, third.id, theirs)
+
+
+def test_class_figures_follow_enrolments_and_settings_at_once(con, teacher, course, enrolled):
+    first = class_figures(con, teacher.id, course)
+    assert first.kpis["students"] == 6
+    assert len(first.progress) == 6
+    code = classes.classes_for(con, teacher.id).set_index("id").loc[course, "join_code"]
+    late = make_account(con, "late@test.example", "student-pass-1", "Late Student")
+    classes.join_class(con, late.id, code)
+    assert class_figures(con, teacher.id, course).kpis["students"] == 7
+    classes.remove_student(con, teacher.id, course, late.id)
+    assert class_figures(con, teacher.id, course).kpis["students"] == 6
+    record = classes.class_record(con, teacher.id, course)
+    classes.update_class(con, teacher.id, course, classes.clean_class({
+        **record, "conversations_goal": 9}))
+    assert class_figures(con, teacher.id, course).kpis["conversations_goal"] == 9
+
+
+def test_students_records_show_after_the_cache_expires_or_is_cleared(con, teacher, course,
+                                                                     enrolled):
+    """Documented staleness: a student's new conversation shows within CLASS_CACHE_TTL_S
+    seconds (the cache key does not hold the students' records), or at once once cleared."""
+    from lib import dashboard
+
+    assert class_figures(con, teacher.id, course).kpis["conversations_held"] == 2
+    contact = add_contact(con, enrolled[2], name="New Person", industry="Law")
+    log_conversation(con, enrolled[2], contact, ago(1))
+    assert class_figures(con, teacher.id, course).kpis["conversations_held"] == 2  # cached
+    dashboard.forget_class_figures()
+    assert class_figures(con, teacher.id, course).kpis["conversations_held"] == 3
+    assert 0 < dashboard.CLASS_CACHE_TTL_S <= 120
+
+
+def test_class_dashboard_charts_keep_their_descriptions_and_tables(con, teacher, course,
+                                                                   enrolled):
+    at = dashboard(con, teacher)
+    drawn = at.get("vega_lite_chart")
+    assert len(drawn) >= 5
+    import json
+    for chart in drawn:
+        spec = json.loads(chart.proto.spec)
+        assert spec.get("description"), spec.keys()
+        assert spec["config"]["text"]["color"]  # readable in either theme
+    at.run()  # a second run is served from the cache: the same charts
+    assert len(at.get("vega_lite_chart")) == len(drawn)
+    assert any(e.label == "Show data" for e in at.expander)

@@ -205,3 +205,50 @@ def test_every_chart_has_a_description_and_fills_its_container(build_chart):
     s = spec(build_chart())
     assert isinstance(s["description"], str) and len(s["description"]) > 20
     assert s["width"] == "container"
+
+
+ALL_BUILDERS = [
+    lambda: charts.weekly_activity_chart(WEEKLY),
+    lambda: charts.response_rate_chart(rates_frame([("A", 1, 1)]), "industry"),
+    lambda: charts.funnel_chart(metrics.funnel(pd.DataFrame())),
+    lambda: charts.insights_heatmap(pd.DataFrame({"industry": ["Law"], "category": ["trend"],
+                                                  "insights": [1]})),
+    lambda: charts.conversations_distribution_chart(
+        pd.DataFrame({"student_id": [1, 2, 3], "conversations": [0, 2, 2]}), 4),
+    lambda: charts.industries_chart(pd.DataFrame({
+        "industry": ["Law", "Tech"], "students": pd.array([6, None], dtype="Int64"),
+        "conversations": [9.0, None], "label": ["9 conversations, 6 students", None],
+        "suppressed": [False, True]}), 5),
+    lambda: charts.clarity_change_chart(pd.DataFrame({"change": [-1, 0, 2],
+                                                      "conversations": [1, 3, 4]})),
+    lambda: charts.clarity_over_time_chart(pd.DataFrame({
+        "held_on": pd.to_datetime(["2026-03-02", "2026-03-09"]), "before": [2, None],
+        "after": [3, 4]})),
+]
+
+
+@pytest.mark.parametrize("build_chart", ALL_BUILDERS)
+def test_plain_spec_is_the_validated_spec(build_chart):
+    """to_spec skips schema validation: what it returns must equal what a validating to_dict
+    returns (bar the default theme's view size), and be plain JSON."""
+    import json
+
+    validated = build_chart().to_dict()  # raises if the spec is not valid Vega-Lite
+    validated["config"]["view"].pop("continuousWidth")
+    validated["config"]["view"].pop("continuousHeight")
+    if not validated["config"]["view"]:
+        del validated["config"]["view"]
+    if not validated["config"]:
+        del validated["config"]
+    plain = charts.to_spec(build_chart())
+    assert plain == validated
+    assert json.loads(json.dumps(plain)) == plain
+    assert plain["description"] and plain["width"] == "container"
+
+
+def test_text_colour_is_set_without_touching_the_spec():
+    plain = charts.to_spec(charts.weekly_activity_chart(WEEKLY))
+    coloured = charts.with_text_colour(plain, "#E8EDF3")
+    assert coloured["config"]["text"] == {"color": "#E8EDF3"}
+    assert "text" not in plain.get("config", {})
+    assert coloured["datasets"] is plain["datasets"]
