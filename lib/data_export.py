@@ -1,11 +1,14 @@
 """Taking data out — and back in.
 
-"My data": a student's contacts, outreach, conversations, prepared questions and insights as a
-ZIP of CSV files or one Excel workbook (one sheet per type). Every text cell is made safe to
-open in a spreadsheet (`lib.exports.safe_frame`: a cell starting with = + - @ tab or CR gets a
-leading apostrophe); to keep that reversible, a cell that already starts with an apostrophe gets
-one more. `plan_export` reads such a file back — the apostrophe removed again — into a
-`lib.store.Batch`, so export → import into a fresh account reproduces every record.
+"My data": every record of a student — contacts, outreach, conversations with their questions
+and insights, and the coaching records (scheduled conversations with their prep sheets, own
+questions and stars, next actions ticked off or snoozed, keep-in-touch notes, career goals and
+the goal settings) — as a ZIP of CSV files or one Excel workbook (one sheet per type). Every
+text cell is made safe to open in a spreadsheet (`lib.exports.safe_frame`: a cell starting with
+= + - @ tab or CR gets a leading apostrophe); to keep that reversible, a cell that already starts
+with an apostrophe gets one more. `plan_export` reads such a file back — the apostrophe removed
+again — into a `lib.store.Batch`, so export → import into a fresh account reproduces every
+record, references between records remapped to the new ids.
 
 The instructor's class report (progress table, headline figures, industries, response rates)
 comes out the same ways, with the dashboard's small-group suppression already applied.
@@ -21,7 +24,8 @@ from typing import Any
 
 import pandas as pd
 
-from lib import class_queries, queries
+from lib import class_queries, prep_store
+from lib import question_bank as bank
 from lib.exports import safe_frame, to_csv_bytes
 from lib.importer import (
     EXPORT_TYPES,
@@ -35,7 +39,22 @@ from lib.importer import (
     Upload,
     contact_key,
 )
-from lib.store import Batch, BatchContact, BatchConversation, BatchOutreach
+from lib.prep_validation import clean_my_question, clean_prep_sheet, clean_schedule
+from lib.store import (
+    MARK_REFERENCES,
+    MINE_PREFIX,
+    Batch,
+    BatchActionMark,
+    BatchCareerGoal,
+    BatchContact,
+    BatchConversation,
+    BatchGoals,
+    BatchMyQuestion,
+    BatchOutreach,
+    BatchPrepQuestion,
+    BatchScheduled,
+    BatchTouch,
+)
 from lib.validation import (
     ValidationError,
     clean_contact,
@@ -58,18 +77,61 @@ REQUIRED = {
                       "thank_you_on", "share_insights", "share_name"),
     "questions": ("conversation_id", "position", "text"),
     "insights": ("conversation_id", "position", "category", "text"),
+    "scheduled_conversations": ("scheduled_id", "contact_id", "starts_at", "timezone",
+                                "duration_min", "format", "place", "research_notes", "goals",
+                                "researched", "confirmed", "conversation_id", "cancelled_at",
+                                "created_at"),
+    "prep_questions": ("scheduled_id", "position", "text", "bank_id"),
+    "my_questions": ("question_id", "category", "text", "starred", "bank_id", "hidden",
+                     "created_at"),
+    "action_marks": ("action_key", "mark", "until", "created_at"),
+    "touches": ("contact_id", "touched_on"),
+    "career_goals": ("goal", "set_at"),
+    "goals": ("weekly_goal", "weekly_goal_set", "weekly_conversation_goal",
+              "term_conversation_goal"),
+}
+
+# What each file (or sheet) holds, in EXPORT_TYPES order: for README.txt and the page.
+CONTENTS: dict[str, str] = {
+    "contacts": "the people you reached out to (contact_id links the other files)",
+    "outreach": "every message you sent, with the response",
+    "conversations": "every conversation you held, with your clarity ratings and reflection",
+    "questions": "the questions you noted for each conversation held",
+    "insights": "what you learned (TIARA category), per conversation",
+    "scheduled_conversations": "conversations you scheduled, with their prep sheets (research "
+                               "notes, goals, checklist)",
+    "prep_questions": "the questions you chose for each scheduled conversation",
+    "my_questions": "your own questions in the question bank, and the ones you starred or hid",
+    "action_marks": "next actions you ticked off or snoozed",
+    "touches": "keep-in-touch messages you noted",
+    "career_goals": "your career goal, every version with its date",
+    "goals": "your weekly and term goals",
+}
+assert tuple(CONTENTS) == EXPORT_TYPES == tuple(REQUIRED)
+
+# The tables the export covers (every row of the student's), and those of the student's rows
+# that lib.erasure deletes but the export leaves out on purpose — with the reason.
+EXPORTED_TABLES = ("contacts", "outreach", "conversations", "conversation_questions",
+                   "insights", "scheduled_conversations", "prep_questions", "my_questions",
+                   "action_marks", "touches", "career_goals",
+                   "users")  # the goal columns only, see NOT_EXPORTED
+NOT_EXPORTED = {
+    "credentials": "sign-in data (e-mail address and password hash): never written to a file, "
+                   "and a new account has its own",
+    "sessions": "sign-in sessions of this account",
+    "password_resets": "one-time password reset codes",
+    "enrolments": "class membership belongs to the class (the instructor's); join the class "
+                  "again with its code",
+    "submissions": "technical records that stop a resent form from saving twice",
 }
 
 _ABOUT = """Career Conversations — my data, exported {when}
 
-contacts.csv       the people you reached out to (one row each; contact_id links the others)
-outreach.csv       every message you sent, with the response
-conversations.csv  every conversation you held
-questions.csv      the questions you prepared, per conversation
-insights.csv       what you learned (TIARA category), per conversation
+{contents}
 
 Text that starts with = + - @ (or an apostrophe) has an apostrophe in front, so a spreadsheet
-shows it as text instead of running it as a formula. Import this ZIP (or the Excel workbook)
+shows it as text instead of running it as a formula. Times are written as text
+(2026-03-20 14:30:00) so that they come back exactly. Import this ZIP (or the Excel workbook)
 on the Import & export page to bring everything back; the apostrophes are removed again.
 """
 
@@ -148,13 +210,20 @@ def frames_to_xlsx(frames: dict[str, pd.DataFrame], *, reversible: bool = True) 
 
 
 def student_frames(con, user_id: int) -> dict[str, pd.DataFrame]:
-    """The student's records, one frame per type (keys EXPORT_TYPES)."""
-    return queries.student_records(con, user_id)
+    """The student's records, one frame per type (keys EXPORT_TYPES, in that order)."""
+    frames = prep_store.student_records(con, user_id)
+    return {name: frames[name] for name in EXPORT_TYPES}
+
+
+def about(today: dt.date | None = None) -> str:
+    """The README.txt of the ZIP: what each file holds."""
+    width = max(len(n) for n in CONTENTS) + len(".csv") + 2
+    contents = "\n".join(f"{name + '.csv':<{width}}{text}" for name, text in CONTENTS.items())
+    return _ABOUT.format(when=(today or dt.date.today()).isoformat(), contents=contents)
 
 
 def student_zip(con, user_id: int, *, today: dt.date | None = None) -> bytes:
-    when = (today or dt.date.today()).isoformat()
-    return frames_to_zip(student_frames(con, user_id), about=_ABOUT.format(when=when))
+    return frames_to_zip(student_frames(con, user_id), about=about(today))
 
 
 def student_xlsx(con, user_id: int) -> bytes:
@@ -244,11 +313,86 @@ def _order(value: Any) -> float:
         return float("inf")
 
 
+def _timestamp(value: Any, what: str) -> dt.datetime | None:
+    """A date-time cell: ISO text as exported ("2026-03-20 14:30:00.123456"), or a spreadsheet
+    date-time. ValueError says why not."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, dt.date):
+        return dt.datetime.combine(value, dt.time())
+    try:
+        return dt.datetime.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValueError(f"{what} “{str(value)[:40]}” is not a date and time — write it as "
+                         "YYYY-MM-DD HH:MM.") from None
+
+
+def _flag(value: Any) -> bool:
+    """A yes/no cell: True/False as exported, or yes/1/true from a person."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "y")
+    return bool(value) and value == value
+
+
+def _whole(value: Any, what: str, low: int, high: int) -> int | None:
+    if value is None:
+        return None
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        number = float("nan")
+    if isinstance(value, bool) or not number.is_integer() or not low <= number <= high:
+        raise ValueError(f"{what} “{str(value)[:20]}” must be a whole number from {low} to "
+                         f"{high}.")
+    return int(number)
+
+
+class _Nth:
+    """Which existing record the n-th record of a key in the file is (the app allows two of
+    the same key, e.g. two messages to one person on one day): the n-th existing one, if any."""
+
+    def __init__(self, existing: dict[Any, tuple[int, ...]]):
+        self.existing = existing
+        self.seen: dict[Any, int] = {}
+
+    def match(self, key) -> int | None:
+        self.seen[key] = self.seen.get(key, -1) + 1
+        ids = self.existing.get(key, ())
+        return ids[self.seen[key]] if self.seen[key] < len(ids) else None
+
+
+class _Count:
+    """Like _Nth for records without ids: is the n-th of this key in the file already there?"""
+
+    def __init__(self, existing: dict[Any, int]):
+        self.existing = existing
+        self.seen: dict[Any, int] = {}
+
+    def known(self, key) -> bool:
+        self.seen[key] = self.seen.get(key, 0) + 1
+        return self.seen[key] <= self.existing.get(key, 0)
+
+
+# The kinds of next action (lib.reminders) and what the id in their key refers to.
+MARK_KINDS = {"thank_you": "conversation", "prepare": "scheduled", "follow_up": "outreach",
+              "move_on": "outreach", "next_contact": "outreach", "keep_in_touch": "contact",
+              "weekly_goal": None}
+assert set(MARK_KINDS.values()) - {None} <= set(MARK_REFERENCES)
+_MISSING = "The {} it refers to is missing from the file or was skipped."
+
+
 def plan_export(upload: Upload, existing: ExistingRecords, *, today: dt.date) -> ImportPlan:
     """What importing a "My data" export would store. Records keep their links (a message to
-    its contact, an insight to its conversation, a referral to who referred them). A contact
-    whose name and organization are already among the student's is reused; a message or
-    conversation with the same contact on the same day as an existing one is already there."""
+    its contact, an insight to its conversation, a referral to who referred them, a scheduled
+    conversation or keep-in-touch note to its contact, a next-action mark to what it is about),
+    remapped to the new ids. A contact whose name and organization are already among the
+    student's is reused; a message or conversation with the same contact on the same day as an
+    existing one, a scheduled conversation with the same contact at the same time, and so on,
+    is already there and not added again. Give `existing` from `ExistingRecords.from_keys`
+    (with only `from_rows`, the coaching records are not recognised as already there).
+    Exports made before the coaching records existed lack their files: nothing to add."""
     if upload.kind != "export":
         raise ValueError("Not an export file.")
     sheets = {name: _records(upload.tables[name], name) if name in upload.tables else []
@@ -304,6 +448,9 @@ def plan_export(upload: Upload, existing: ExistingRecords, *, today: dt.date) ->
             row.problems.append("Its contact is missing from the file or was skipped.")
         return ref
 
+    # outreach and conversations: file id → existing id or batch key (for next-action marks)
+    outreach_refs: dict[str, int | str] = {}
+    known_outreach = _Nth(existing.outreach_ids)
     outreach_seen = set(existing.outreach)
     for number, o in sorted(sheets["outreach"], key=lambda r: _order(r[1]["outreach_id"])):
         row = PlannedRow(number, name=o.get("contact_name"), sheet="outreach")
@@ -322,13 +469,19 @@ def plan_export(upload: Upload, existing: ExistingRecords, *, today: dt.date) ->
         except ValidationError as problem:
             row.status, row.problems = STATUS_SKIPPED, list(problem.errors.values())
             continue
+        file_id = _ref(o["outreach_id"])
         row.outreach = f"{message.sent_on.isoformat()} {message.channel}"
         if isinstance(ref, int) and (ref, message.sent_on) in outreach_seen:
             row.status, row.outreach = STATUS_KNOWN, row.outreach + ": already there"
+            same = known_outreach.match((ref, message.sent_on))
+            if same is not None:
+                outreach_refs[file_id] = same
             continue
-        plan.batch.outreach.append(BatchOutreach(ref, message, answer))
+        outreach_refs[file_id] = f"o{file_id}"
+        plan.batch.outreach.append(BatchOutreach(ref, message, answer, key=f"o{file_id}"))
 
-    talks_in_batch: set[str] = set()
+    talk_refs: dict[str, int | str] = {}
+    known_talks = _Nth(existing.conversation_ids)
     talks_seen = set(existing.conversations)
     for number, v in sorted(sheets["conversations"],
                             key=lambda r: _order(r[1]["conversation_id"])):
@@ -349,22 +502,279 @@ def plan_export(upload: Upload, existing: ExistingRecords, *, today: dt.date) ->
         row.conversation = f"{talk.held_on.isoformat()} {talk.format}"
         if isinstance(ref, int) and (ref, talk.held_on) in talks_seen:
             row.status, row.conversation = STATUS_KNOWN, row.conversation + ": already there"
+            same = known_talks.match((ref, talk.held_on))
+            if same is not None:
+                talk_refs[file_id] = same
             continue
         plan.batch.conversations.append(BatchConversation(f"v{file_id}", ref, talk))
-        talks_in_batch.add(f"v{file_id}")
+        talk_refs[file_id] = f"v{file_id}"
 
     for row, key, contact, c in staged:
         referred_by = refs.get(_ref(c.get("referred_by_contact_id")))
-        referred_in = f"v{_ref(c.get('referred_in_conversation_id'))}"
+        referred_in = talk_refs.get(_ref(c.get("referred_in_conversation_id")))
         plan.batch.contacts.append(BatchContact(
             key, contact, created_on=parse_date(c["created_on"]) if c.get("created_on") else None,
             referred_by=referred_by,
-            referred_in=referred_in if referred_in in talks_in_batch else None))
+            referred_in=referred_in if isinstance(referred_in, str) else None))
+
+    mine = _plan_my_questions(plan, sheets["my_questions"], existing)
+    scheduled = _plan_scheduled(plan, sheets, existing, contact_ref, talk_refs, mine,
+                                today=today)
+    _plan_touches(plan, sheets["touches"], existing, contact_ref)
+    _plan_action_marks(plan, sheets["action_marks"], existing, {
+        "contact": refs, "outreach": outreach_refs, "conversation": talk_refs,
+        "scheduled": scheduled})
+    _plan_career_goals(plan, sheets["career_goals"], existing)
+    _plan_goals(plan, sheets["goals"], existing)
     return plan
 
 
+def _skip(row: PlannedRow, *problems: str) -> None:
+    row.status = STATUS_SKIPPED
+    row.problems.extend(problems)
+
+
+def _plan_my_questions(plan: ImportPlan, records, existing: ExistingRecords
+                       ) -> dict[str, int | str]:
+    """Own questions, and stars/hides of built-in ones. Returns file id → existing id or key."""
+    builtin = {q.id for q in bank.builtin_questions()}
+    known = _Nth(existing.my_question_ids)
+    refs: dict[str, int | str] = {}
+    for number, q in sorted(records, key=lambda r: _order(r[1]["question_id"])):
+        row = PlannedRow(number, sheet="my_questions", record=(q.get("text") or "")[:80])
+        plan.rows.append(row)
+        try:
+            question = clean_my_question({"category": q.get("category"), "text": q.get("text")})
+            created_at = _timestamp(q.get("created_at"), "Created at")
+        except ValidationError as problem:
+            _skip(row, *problem.errors.values())
+            continue
+        except ValueError as problem:
+            _skip(row, str(problem))
+            continue
+        bank_id = q.get("bank_id")
+        bank_id = None if bank_id is None else str(bank_id)
+        if bank_id is not None and bank_id not in builtin:
+            _skip(row, f"Built-in question “{bank_id[:40]}” is no longer in the question bank.")
+            continue
+        file_id = _ref(q["question_id"])
+        same = known.match(("bank", bank_id) if bank_id else (question.category, question.text))
+        if same is not None:
+            refs[file_id] = same
+            row.status = STATUS_KNOWN
+            continue
+        refs[file_id] = f"q{file_id}"
+        plan.batch.my_questions.append(BatchMyQuestion(
+            f"q{file_id}", question.category, question.text, starred=_flag(q.get("starred")),
+            bank_id=bank_id, hidden=_flag(q.get("hidden")), created_at=created_at))
+    return refs
+
+
+def _plan_scheduled(plan: ImportPlan, sheets, existing: ExistingRecords, contact_ref,
+                    talk_refs: dict, mine: dict, *, today: dt.date) -> dict[str, int | str]:
+    """Scheduled conversations with their prep sheets. Returns file id → existing id or key."""
+    chosen: dict[str, list[tuple[float, int, dict]]] = {}
+    for number, q in sheets["prep_questions"]:
+        chosen.setdefault(_ref(q["scheduled_id"]), []).append((_order(q["position"]), number, q))
+    file_ids = {_ref(s["scheduled_id"]) for _, s in sheets["scheduled_conversations"]}
+    for sid in sorted(set(chosen) - file_ids, key=_order):
+        for _, number, q in chosen[sid]:
+            row = PlannedRow(number, sheet="prep_questions", record=(q.get("text") or "")[:80])
+            plan.rows.append(row)
+            _skip(row, "Its scheduled conversation is missing from the file.")
+
+    known = _Nth(existing.scheduled_ids)
+    refs: dict[str, int | str] = {}
+    midnight = dt.datetime.combine(today, dt.time())
+    for number, s in sorted(sheets["scheduled_conversations"],
+                            key=lambda r: _order(r[1]["scheduled_id"])):
+        row = PlannedRow(number, name=s.get("contact_name"), sheet="scheduled_conversations")
+        plan.rows.append(row)
+        ref = contact_ref(row, s["contact_id"])
+        if ref is None:
+            continue
+        file_id = _ref(s["scheduled_id"])
+        questions = [q for _, _, q in sorted(chosen.get(file_id, []), key=lambda x: x[:2])]
+        try:
+            starts_at = _timestamp(s.get("starts_at"), "Starts at")
+            cancelled_at = _timestamp(s.get("cancelled_at"), "Cancelled at")
+            created_at = _timestamp(s.get("created_at"), "Created at")
+            when = clean_schedule({
+                "contact_id": 0, "date": starts_at.date() if starts_at else None,
+                "time": starts_at.time() if starts_at else None,
+                "duration_min": s.get("duration_min"), "format": s.get("format"),
+                "place": s.get("place"), "timezone": s.get("timezone")},
+                now_local=midnight, is_new=False)
+            sheet = clean_prep_sheet(
+                research_notes=s.get("research_notes"), goals=s.get("goals"),
+                researched=_flag(s.get("researched")), confirmed=_flag(s.get("confirmed")),
+                questions=[(q.get("text"), q.get("bank_id")) for q in questions])
+        except ValidationError as problem:
+            _skip(row, *problem.errors.values())
+            continue
+        except ValueError as problem:
+            _skip(row, str(problem))
+            continue
+        row.record = f"scheduled {when.starts_at:%Y-%m-%d %H:%M} {when.format}"
+        if isinstance(ref, int):
+            same = known.match((ref, when.starts_at))
+            if same is not None:
+                refs[file_id] = same
+                row.status, row.record = STATUS_KNOWN, row.record + ": already there"
+                continue
+        talk = _ref(s.get("conversation_id"))
+        conversation = talk_refs.get(talk) if talk else None
+        if talk and conversation is None:
+            row.notes.append("The conversation it was logged as is not in this import: it is "
+                             "stored as not yet held.")
+        prep = []
+        for q in sheet.questions:
+            own = q.bank_id[len(MINE_PREFIX):] if q.bank_id and \
+                q.bank_id.startswith(MINE_PREFIX) else None
+            if own is not None:
+                prep.append(BatchPrepQuestion(q.text, mine=mine.get(own)))
+            else:
+                prep.append(BatchPrepQuestion(q.text, bank_id=q.bank_id))
+        refs[file_id] = f"s{file_id}"
+        plan.batch.scheduled.append(BatchScheduled(
+            f"s{file_id}", ref, when.starts_at,
+            when.timezone if s.get("timezone") is not None else None, when.duration_min,
+            when.format, when.place, sheet.research_notes, sheet.goals, sheet.researched,
+            sheet.confirmed, conversation, cancelled_at, created_at, tuple(prep)))
+    return refs
+
+
+def _plan_touches(plan: ImportPlan, records, existing: ExistingRecords, contact_ref) -> None:
+    known = _Count(existing.touches)
+    for number, t in records:
+        row = PlannedRow(number, name=t.get("contact_name"), sheet="touches")
+        plan.rows.append(row)
+        ref = contact_ref(row, t["contact_id"])
+        if ref is None:
+            continue
+        day = parse_date(t.get("touched_on")) if t.get("touched_on") is not None else None
+        if day is None:
+            _skip(row, f"Touched on “{str(t.get('touched_on') or '')[:40]}” is not a date — "
+                       "use YYYY-MM-DD.")
+            continue
+        row.record = f"kept in touch {day.isoformat()}"
+        if isinstance(ref, int) and known.known((ref, day)):
+            row.status, row.record = STATUS_KNOWN, row.record + ": already there"
+            continue
+        plan.batch.touches.append(BatchTouch(ref, day))
+
+
+def _plan_action_marks(plan: ImportPlan, records, existing: ExistingRecords,
+                       refs: dict[str, dict]) -> None:
+    keys = set(existing.action_keys)
+    in_file: set[tuple[str, str]] = set()
+    for number, m in records:
+        text = str(m.get("action_key") or "")
+        row = PlannedRow(number, sheet="action_marks", record=text[:80])
+        plan.rows.append(row)
+        kind, _, ref_text = text.partition(":")
+        mark = (m.get("mark") or "").strip().lower() if isinstance(m.get("mark"), str) else None
+        if kind not in MARK_KINDS or not ref_text:
+            _skip(row, f"“{text[:40]}” is not a next action of this app.")
+            continue
+        if mark not in ("done", "snoozed"):
+            _skip(row, "Mark must be done or snoozed.")
+            continue
+        until = parse_date(m["until"]) if m.get("until") is not None else None
+        if m.get("until") is not None and until is None:
+            _skip(row, f"Until “{str(m['until'])[:40]}” is not a date — use YYYY-MM-DD.")
+            continue
+        if mark == "snoozed" and until is None:
+            _skip(row, "A snoozed next action needs the date it comes back (until).")
+            continue
+        try:
+            created_at = _timestamp(m.get("created_at"), "Created at")
+        except ValueError as problem:
+            _skip(row, str(problem))
+            continue
+        target = MARK_KINDS[kind]
+        if target is None:
+            entry = BatchActionMark(text, mark, until, created_at=created_at)
+            key = text
+        else:
+            file_id, at, suffix = ref_text.partition("@")
+            ref = refs[target].get(_ref(file_id))
+            if ref is None:
+                _skip(row, _MISSING.format(target.replace("scheduled",
+                                                          "scheduled conversation")))
+                continue
+            entry = BatchActionMark(f"{kind}:", mark, until, target, ref, at + suffix,
+                                    created_at)
+            key = f"{kind}:{ref}{at}{suffix}" if isinstance(ref, int) else None
+        if key is not None and key in keys:
+            row.status = STATUS_KNOWN
+            continue
+        if (kind, text) in in_file:  # the same mark twice in the file: once is enough
+            row.status = STATUS_KNOWN
+            continue
+        in_file.add((kind, text))
+        if key is not None:
+            keys.add(key)
+        plan.batch.action_marks.append(entry)
+
+
+def _plan_career_goals(plan: ImportPlan, records, existing: ExistingRecords) -> None:
+    known = _Count(existing.career_goals)
+    for number, g in records:
+        goal = g.get("goal")
+        row = PlannedRow(number, sheet="career_goals", record=str(goal or "")[:80])
+        plan.rows.append(row)
+        if not isinstance(goal, str) or not goal.strip() or len(goal) > 2_000:
+            _skip(row, "A career goal is 1 to 2,000 characters.")
+            continue
+        try:
+            set_at = _timestamp(g.get("set_at"), "Set at")
+        except ValueError as problem:
+            _skip(row, str(problem))
+            continue
+        if known.known((goal.strip(), set_at)):
+            row.status = STATUS_KNOWN
+            continue
+        plan.batch.career_goals.append(BatchCareerGoal(goal.strip(), set_at))
+
+
+def _plan_goals(plan: ImportPlan, records, existing: ExistingRecords) -> None:
+    """The goal settings: taken when this account has set none of its own."""
+    for number, g in records[:1]:
+        row = PlannedRow(number, sheet="goals", record="your goals")
+        plan.rows.append(row)
+        try:
+            goals = BatchGoals(
+                _whole(g.get("weekly_goal"), "Weekly goal", 0, 100) or 0,
+                _flag(g.get("weekly_goal_set")),
+                _whole(g.get("weekly_conversation_goal"), "Weekly conversation goal", 0, 100),
+                _whole(g.get("term_conversation_goal"), "Term conversation goal", 0, 500))
+        except ValueError as problem:
+            _skip(row, str(problem))
+            continue
+        values = (goals.weekly_goal, goals.weekly_goal_set, goals.weekly_conversation_goal,
+                  goals.term_conversation_goal)
+        mine = existing.goals
+        if mine is not None and tuple(mine) == values:
+            row.status = STATUS_KNOWN
+            continue
+        if mine is not None and (mine[1] or mine[2] is not None or mine[3] is not None):
+            _skip(row, "This account has goals of its own already; they are kept.")
+            continue
+        plan.batch.goals = goals
+        own = ", ".join(f"{label} {value}" for label, value in (
+            ("weekly messages", goals.weekly_goal if goals.weekly_goal_set else None),
+            ("weekly conversations", goals.weekly_conversation_goal),
+            ("conversations this term", goals.term_conversation_goal)) if value is not None)
+        row.record = f"your goals: {own}" if own else "your goals: your class's apply"
+    for number, _ in records[1:]:
+        row = PlannedRow(number, sheet="goals")
+        plan.rows.append(row)
+        _skip(row, "Only the first row of goals is read.")
+
+
 __all__ = [
-    "REQUIRED", "XLSX_MIME", "class_report_frames", "class_report_xlsx", "class_report_zip",
-    "frames_to_xlsx", "frames_to_zip", "plan_export", "student_frames", "student_xlsx",
-    "student_zip",
+    "CONTENTS", "EXPORTED_TABLES", "MARK_KINDS", "NOT_EXPORTED", "REQUIRED", "XLSX_MIME", "about",
+    "class_report_frames", "class_report_xlsx", "class_report_zip", "frames_to_xlsx",
+    "frames_to_zip", "plan_export", "student_frames", "student_xlsx", "student_zip",
 ]

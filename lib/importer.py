@@ -41,7 +41,11 @@ LINKEDIN_HEADER = ["First Name", "Last Name", "URL", "Email Address", "Company",
 # LinkedIn's Connections.csv starts with a few lines of notes; its header is within these.
 _LINKEDIN_SEARCH_LINES = 20
 # The sheets (or CSV files in the ZIP) of "My data" exports, in order: see lib.data_export.
-EXPORT_TYPES = ("contacts", "outreach", "conversations", "questions", "insights")
+# The tracker's records, then the coaching ones (exports made before those existed lack them).
+TRACKER_TYPES = ("contacts", "outreach", "conversations", "questions", "insights")
+COACHING_TYPES = ("scheduled_conversations", "prep_questions", "my_questions", "action_marks",
+                  "touches", "career_goals", "goals")
+EXPORT_TYPES = TRACKER_TYPES + COACHING_TYPES
 
 
 class ImportFileError(ValueError):
@@ -565,6 +569,18 @@ class ExistingRecords:
     conversations: frozenset = frozenset()  # (contact id, held_on)
     # every contact id per key, oldest first (the app allows two contacts with one name)
     same_key: dict[tuple[str, str], tuple[int, ...]] = field(default_factory=dict)
+    # For "My data" exports (see `from_keys`): ids per stable key, oldest first, so that
+    # what refers to a record already there (a next-action mark, a prep sheet) finds it.
+    outreach_ids: dict[tuple, tuple[int, ...]] = field(default_factory=dict)  # (contact, day)
+    conversation_ids: dict[tuple, tuple[int, ...]] = field(default_factory=dict)  # same
+    scheduled_ids: dict[tuple, tuple[int, ...]] = field(default_factory=dict)  # (contact, start)
+    # own questions by (category, text); stars and hides of built-ins by ("bank", bank_id)
+    my_question_ids: dict[tuple, tuple[int, ...]] = field(default_factory=dict)
+    action_keys: frozenset = frozenset()
+    touches: dict[tuple, int] = field(default_factory=dict)  # (contact id, day) → how many
+    career_goals: dict[tuple, int] = field(default_factory=dict)  # (goal, set_at) → how many
+    # (weekly_goal, weekly_goal_set, weekly_conversation_goal, term_conversation_goal)
+    goals: tuple | None = None
 
     @classmethod
     def from_rows(cls, contacts: Iterable[tuple], outreach: Iterable[tuple],
@@ -578,6 +594,41 @@ class ExistingRecords:
         return cls({k: ids[0] for k, ids in same_key.items()},
                    frozenset((c, d) for c, d in outreach),
                    frozenset((c, d) for c, d in conversations), same_key)
+
+    @classmethod
+    def from_keys(cls, keys: dict[str, list[tuple]]) -> "ExistingRecords":
+        """From `lib.store.existing_keys`: everything, the coaching records included."""
+        base = cls.from_rows(keys["contacts"], [r[1:] for r in keys["outreach"]],
+                             [r[1:] for r in keys["conversations"]])
+
+        def ids(rows, key) -> dict[tuple, tuple[int, ...]]:
+            out: dict[tuple, tuple[int, ...]] = {}
+            for row in sorted(rows, key=lambda r: r[0]):
+                out[key(row)] = out.get(key(row), ()) + (row[0],)
+            return out
+
+        def count(rows) -> dict[tuple, int]:
+            out: dict[tuple, int] = {}
+            for row in rows:
+                out[tuple(row)] = out.get(tuple(row), 0) + 1
+            return out
+
+        goals = keys.get("goals") or []
+        return cls(
+            base.contacts, base.outreach, base.conversations, base.same_key,
+            outreach_ids=ids(keys["outreach"], lambda r: (r[1], _day(r[2]))),
+            conversation_ids=ids(keys["conversations"], lambda r: (r[1], _day(r[2]))),
+            scheduled_ids=ids(keys.get("scheduled", []), lambda r: (r[1], r[2])),
+            my_question_ids=ids(keys.get("my_questions", []), lambda r: (
+                ("bank", r[3]) if r[3] is not None else (r[1], r[2]))),
+            action_keys=frozenset(r[0] for r in keys.get("action_marks", [])),
+            touches=count((c, _day(d)) for c, d in keys.get("touches", [])),
+            career_goals=count(keys.get("career_goals", [])),
+            goals=tuple(goals[0]) if goals else None)
+
+
+def _day(value: Any) -> Any:
+    return value.date() if isinstance(value, dt.datetime) else value
 
 
 def contact_key(name: str | None, organization: str | None) -> tuple[str, str]:
@@ -599,6 +650,7 @@ class PlannedRow:
     contact: str = ""  # "new", "existing" or "" (skipped)
     outreach: str = ""
     conversation: str = ""
+    record: str = ""  # any other record (an export's coaching sheets): what it is
     status: str = STATUS_NEW
     problems: list[str] = field(default_factory=list)  # why the row is skipped
     notes: list[str] = field(default_factory=list)  # stored anyway, but worth knowing
@@ -612,11 +664,8 @@ class ImportPlan:
 
     @property
     def counts(self) -> dict[str, int]:
-        """What the import would store."""
-        b = self.batch
-        return {"contacts": len(b.contacts), "outreach": len(b.outreach),
-                "conversations": len(b.conversations),
-                "insights": sum(len(c.conversation.insights) for c in b.conversations)}
+        """What the import would store (`lib.store.Batch.counts`)."""
+        return self.batch.counts()
 
     @property
     def importing(self) -> list[PlannedRow]:
@@ -634,14 +683,18 @@ class ImportPlan:
         """One line per row for the preview: what will be stored, or why not."""
         columns = ["row", "status", "name", "organization", "contact", "outreach",
                    "conversation", "problems"]
+        if any(r.record for r in self.rows):
+            columns.insert(-1, "record")
         if any(r.sheet for r in self.rows):
             columns.insert(0, "sheet")
         frame = pd.DataFrame([{
             "sheet": r.sheet or "", "row": r.row, "status": r.status, "name": r.name or "",
             "organization": r.organization or "", "contact": r.contact,
-            "outreach": r.outreach, "conversation": r.conversation,
+            "outreach": r.outreach, "conversation": r.conversation, "record": r.record,
             "problems": " ".join(r.problems if r.status == STATUS_SKIPPED else r.notes),
-        } for r in self.rows], columns=["sheet", *columns[-8:]])
+        } for r in self.rows], columns=["sheet", "row", "status", "name", "organization",
+                                        "contact", "outreach", "conversation", "record",
+                                        "problems"])
         return frame[columns]
 
 
@@ -929,9 +982,11 @@ def bad_row_report(upload: Upload) -> list[RowProblem]:
 
 
 __all__ = [
-    "EXPORT_TYPES", "ExistingRecords", "FIELDS", "FIELD_LABELS", "Field", "ImportFileError",
+    "COACHING_TYPES", "EXPORT_TYPES", "ExistingRecords", "FIELDS", "FIELD_LABELS", "Field",
+    "ImportFileError",
     "ImportPlan", "LINKEDIN_HEADER", "MAX_BYTES", "MAX_ROWS", "PlannedRow", "RowProblem",
-    "STATUS_KNOWN", "STATUS_NEW", "STATUS_SKIPPED", "Table", "Upload", "bad_row_report",
+    "STATUS_KNOWN", "STATUS_NEW", "STATUS_SKIPPED", "TRACKER_TYPES", "Table", "Upload",
+    "bad_row_report",
     "contact_key", "day_first", "decode", "guess_field", "guess_mapping", "mapping_problems",
     "match_industry", "normalize_header", "ooxml_unescape", "plan_rows", "read_csv_bytes",
     "read_date", "read_sheet", "read_upload", "response_outcome", "sniff_delimiter",

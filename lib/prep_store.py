@@ -11,13 +11,13 @@ from typing import Iterable
 
 import pandas as pd
 
+from lib import queries
 from lib import question_bank as bank
 from lib.db import reading, transaction, with_retry
 from lib.prep import PrepQuestion, ScheduledConversation, prep_complete
 from lib.prep_validation import ScheduleInput, clean_my_question, clean_prep_sheet
-from lib.store import NotFound, Saved, _once
+from lib.store import MINE_PREFIX, NotFound, Saved, _once
 
-MINE_PREFIX = "mine-"
 BANK_COLUMNS = ["id", "source", "category", "text", "industries", "starred", "hidden"]
 
 
@@ -322,3 +322,60 @@ def question_bank(con, user_id: int, *, industry: str | None = None,
         frame = frame[frame["text"].str.lower().str.contains(needle, regex=False)]
     return frame.reset_index(drop=True)
 
+
+
+# --- "My data": every record of the student, for lib.data_export ------------------------------
+
+# The coaching records of one student, per record type. Timestamps come out as ISO text
+# ("2026-03-20 14:30:00.123456"): a spreadsheet keeps that exactly, while an Excel date-time
+# keeps only milliseconds. Ids are kept so the files can say what refers to what.
+COACHING_RECORDS = {
+    "scheduled_conversations": """
+        SELECT s.id AS scheduled_id, s.contact_id, c.name AS contact_name,
+               CAST(s.starts_at AS VARCHAR) AS starts_at, s.timezone, s.duration_min, s.format,
+               s.place, s.research_notes, s.goals, s.researched, s.confirmed,
+               s.conversation_id, CAST(s.cancelled_at AS VARCHAR) AS cancelled_at,
+               CAST(s.created_at AS VARCHAR) AS created_at
+        FROM scheduled_conversations s LEFT JOIN contacts c ON c.id = s.contact_id
+        WHERE s.user_id = $u ORDER BY s.id""",
+    "prep_questions": """
+        SELECT q.scheduled_id, q.position, q.text, q.bank_id
+        FROM prep_questions q JOIN scheduled_conversations s ON s.id = q.scheduled_id
+        WHERE s.user_id = $u ORDER BY q.scheduled_id, q.position, q.id""",
+    "my_questions": """
+        SELECT id AS question_id, category, text, starred, bank_id, hidden,
+               CAST(created_at AS VARCHAR) AS created_at
+        FROM my_questions WHERE user_id = $u ORDER BY id""",
+    "action_marks": """
+        SELECT action_key, mark, until, CAST(created_at AS VARCHAR) AS created_at
+        FROM action_marks WHERE user_id = $u ORDER BY action_key""",
+    "touches": """
+        SELECT t.contact_id, c.name AS contact_name, t.touched_on
+        FROM touches t LEFT JOIN contacts c ON c.id = t.contact_id
+        WHERE t.user_id = $u ORDER BY t.touched_on, t.id""",
+    "career_goals": """
+        SELECT goal, CAST(set_at AS VARCHAR) AS set_at
+        FROM career_goals WHERE user_id = $u ORDER BY set_at, id""",
+    "goals": """
+        SELECT weekly_goal, coalesce(weekly_goal_set, false) AS weekly_goal_set,
+               weekly_conversation_goal, term_conversation_goal
+        FROM users WHERE id = $u""",
+}
+
+
+def student_records(con, user_id: int) -> dict[str, pd.DataFrame]:
+    """Every record of one student — the tracker's (`queries.student_records`) and the coaching
+    ones (COACHING_RECORDS) — one frame per type, read in one snapshot (no prep question without
+    its scheduled conversation). Python values in object columns: empty stays None."""
+    frames = {}
+    statements = {**queries._STUDENT_RECORDS, **COACHING_RECORDS}
+    with reading(con) as cur:
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            for name, sql in statements.items():
+                cur.execute(sql, {"u": user_id})
+                columns = [d[0] for d in cur.description]
+                frames[name] = pd.DataFrame(cur.fetchall(), columns=columns, dtype=object)
+        finally:
+            cur.execute("ROLLBACK")
+    return frames

@@ -371,6 +371,7 @@ class BatchOutreach:
     contact: str | int  # batch key of a new contact, or an existing contact id
     outreach: OutreachInput  # its contact_id is ignored
     response: ResponseInput | None = None
+    key: str | None = None  # for next-action marks that refer to this message
 
 
 @dataclass(frozen=True)
@@ -380,16 +381,129 @@ class BatchConversation:
     conversation: ConversationInput  # its referrals are ignored: give them as BatchContacts
 
 
+# --- coaching records in a batch (a "My data" export read back) ---
+
+@dataclass(frozen=True)
+class BatchPrepQuestion:
+    """A question chosen on a prep sheet. `bank_id`: a built-in question's id; `mine`: the
+    batch key (or existing id) of one of the student's own questions instead."""
+
+    text: str
+    bank_id: str | None = None
+    mine: str | int | None = None
+
+
+@dataclass(frozen=True)
+class BatchScheduled:
+    """A scheduled conversation with its prep sheet (validated by the caller)."""
+
+    key: str
+    contact: str | int
+    starts_at: dt.datetime
+    timezone: str | None
+    duration_min: int
+    format: str
+    place: str | None = None
+    research_notes: str | None = None
+    goals: str | None = None
+    researched: bool = False
+    confirmed: bool = False
+    conversation: str | int | None = None  # batch key or existing id of the logged one
+    cancelled_at: dt.datetime | None = None
+    created_at: dt.datetime | None = None
+    questions: tuple[BatchPrepQuestion, ...] = ()
+
+
+@dataclass(frozen=True)
+class BatchMyQuestion:
+    """One of the student's own questions (bank_id None), or their star/hide of a built-in."""
+
+    key: str
+    category: str
+    text: str
+    starred: bool = False
+    bank_id: str | None = None
+    hidden: bool = False
+    created_at: dt.datetime | None = None
+
+
+MARK_REFERENCES = ("contact", "outreach", "conversation", "scheduled")
+
+
+@dataclass(frozen=True)
+class BatchActionMark:
+    """A next action ticked off or snoozed. Its key is `prefix` + the id of the record `ref`
+    stands for (a batch key or an existing id, of kind `ref_kind`) + `suffix`; without a
+    `ref_kind`, `prefix` is the whole key."""
+
+    prefix: str
+    mark: str  # 'done' | 'snoozed'
+    until: dt.date | None = None
+    ref_kind: str | None = None  # one of MARK_REFERENCES
+    ref: str | int | None = None
+    suffix: str = ""
+    created_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class BatchTouch:
+    contact: str | int
+    touched_on: dt.date
+
+
+@dataclass(frozen=True)
+class BatchCareerGoal:
+    goal: str
+    set_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class BatchGoals:
+    """The goal columns of the student's own row in `users`."""
+
+    weekly_goal: int
+    weekly_goal_set: bool
+    weekly_conversation_goal: int | None
+    term_conversation_goal: int | None
+
+
 @dataclass
 class Batch:
     contacts: list[BatchContact] = field(default_factory=list)
     outreach: list[BatchOutreach] = field(default_factory=list)
     conversations: list[BatchConversation] = field(default_factory=list)
+    scheduled: list[BatchScheduled] = field(default_factory=list)
+    my_questions: list[BatchMyQuestion] = field(default_factory=list)
+    action_marks: list[BatchActionMark] = field(default_factory=list)
+    touches: list[BatchTouch] = field(default_factory=list)
+    career_goals: list[BatchCareerGoal] = field(default_factory=list)
+    goals: BatchGoals | None = None
+
+    def counts(self) -> dict[str, int]:
+        """How many records of each kind the batch stores: always contacts, outreach,
+        conversations and insights; the coaching kinds only when there are any."""
+        counts = {"contacts": len(self.contacts), "outreach": len(self.outreach),
+                  "conversations": len(self.conversations),
+                  "insights": sum(len(c.conversation.insights) for c in self.conversations)}
+        coaching = {
+            "scheduled_conversations": len(self.scheduled),
+            "prep_questions": sum(len(s.questions) for s in self.scheduled),
+            "my_questions": len(self.my_questions),
+            "action_marks": len(self.action_marks),
+            "touches": len(self.touches),
+            "career_goals": len(self.career_goals),
+            "goals": int(self.goals is not None),
+        }
+        return {**counts, **{k: n for k, n in coaching.items() if n}}
+
+
+_SEQUENCES = {"seq_contacts", "seq_outreach", "seq_conversations", "seq_insights",
+              "seq_questions", "seq_scheduled", "seq_prep_questions", "seq_my_questions",
+              "seq_touches", "seq_career_goals"}
 
 
 def _ids(cur, sequence: str, count: int) -> list[int]:
-    assert sequence in {"seq_contacts", "seq_outreach", "seq_conversations", "seq_insights",
-                        "seq_questions"}
+    assert sequence in _SEQUENCES
     if not count:
         return []
     return [r[0] for r in cur.execute(
@@ -411,12 +525,12 @@ def _insert_frame(cur, table: str, frame: pd.DataFrame) -> None:
 
 def write_batch(con, user_id: int, batch: Batch, *, submission_id: str | None = None) -> dict:
     """Store validated records — contacts, messages with their answers, conversations with
-    their questions and insights — for one user in one transaction, all or nothing. Records
-    may refer to existing contacts of the user by id. Returns how many of each were stored
-    (all zeros when `submission_id` was stored before)."""
-    counts = {"contacts": len(batch.contacts), "outreach": len(batch.outreach),
-              "conversations": len(batch.conversations),
-              "insights": sum(len(c.conversation.insights) for c in batch.conversations)}
+    their questions and insights, and the coaching records (scheduled conversations with their
+    prep sheets, own questions and stars, next-action marks, keep-in-touch notes, career goals,
+    the goal settings) — for one user in one transaction, all or nothing. Records may refer to
+    existing records of the user by id. Returns `Batch.counts()` (all zeros when
+    `submission_id` was stored before)."""
+    counts = batch.counts()
 
     def write(cur) -> int:
         contact_ids = dict(zip([c.key for c in batch.contacts],
@@ -425,9 +539,13 @@ def write_batch(con, user_id: int, batch: Batch, *, submission_id: str | None = 
                                     _ids(cur, "seq_conversations", len(batch.conversations))))
         existing = {ref for ref in [o.contact for o in batch.outreach]
                     + [c.contact for c in batch.conversations]
-                    + [c.referred_by for c in batch.contacts] if isinstance(ref, int)}
+                    + [c.referred_by for c in batch.contacts]
+                    + [s.contact for s in batch.scheduled]
+                    + [t.contact for t in batch.touches] if isinstance(ref, int)}
         for contact_id in existing:
             _owned(cur, "contacts", contact_id, user_id)
+        for talk in {s.conversation for s in batch.scheduled if isinstance(s.conversation, int)}:
+            _owned(cur, "conversations", talk, user_id)
 
         def contact_id(ref):
             return ref if isinstance(ref, int) or ref is None else contact_ids[ref]
@@ -479,7 +597,108 @@ def write_batch(con, user_id: int, batch: Batch, *, submission_id: str | None = 
                 " AS attempt FROM outreach WHERE user_id = ? AND list_contains(?, contact_id)) n"
                 " WHERE outreach.id = n.id AND outreach.attempt <> n.attempt",
                 [user_id, touched])
+        _write_coaching(cur, user_id, batch, {
+            "contact": contact_ids, "conversation": conversation_ids,
+            "outreach": {o.key: oid for oid, o in zip(outreach_ids, batch.outreach) if o.key}})
         return len(batch.contacts) + len(batch.outreach) + len(batch.conversations)
 
     saved = _once(con, submission_id, user_id, "batch", write)
     return counts if saved.created else {k: 0 for k in counts}
+
+
+def _write_coaching(cur, user_id: int, batch: Batch, keys: dict[str, dict[str, int]]) -> None:
+    """The coaching part of `write_batch`; `keys` maps batch keys to the new ids, per kind."""
+    now = dt.datetime.now()
+    keys["my_question"] = dict(zip([q.key for q in batch.my_questions],
+                                   _ids(cur, "seq_my_questions", len(batch.my_questions))))
+    keys["scheduled"] = dict(zip([s.key for s in batch.scheduled],
+                                 _ids(cur, "seq_scheduled", len(batch.scheduled))))
+
+    def resolve(kind: str, ref):
+        return ref if isinstance(ref, int) or ref is None else keys[kind][ref]
+
+    _insert_frame(cur, "my_questions", pd.DataFrame([{
+        "id": keys["my_question"][q.key], "user_id": user_id, "category": q.category,
+        "text": q.text, "starred": q.starred, "bank_id": q.bank_id, "hidden": q.hidden,
+        "created_at": q.created_at or now,
+    } for q in batch.my_questions]))
+    _insert_frame(cur, "scheduled_conversations", pd.DataFrame([{
+        "id": keys["scheduled"][s.key], "user_id": user_id,
+        "contact_id": resolve("contact", s.contact), "starts_at": s.starts_at,
+        "timezone": s.timezone, "duration_min": s.duration_min, "format": s.format,
+        "place": s.place, "research_notes": s.research_notes, "goals": s.goals,
+        "researched": s.researched, "confirmed": s.confirmed,
+        "conversation_id": resolve("conversation", s.conversation),
+        "cancelled_at": s.cancelled_at, "created_at": s.created_at or now,
+    } for s in batch.scheduled]))
+    chosen = [(keys["scheduled"][s.key], i, q) for s in batch.scheduled
+              for i, q in enumerate(s.questions)]
+    _insert_frame(cur, "prep_questions", pd.DataFrame([{
+        "id": pid, "scheduled_id": sid, "position": pos, "text": q.text,
+        "bank_id": (f"{MINE_PREFIX}{resolve('my_question', q.mine)}" if q.mine is not None
+                    else q.bank_id),
+    } for pid, (sid, pos, q) in zip(_ids(cur, "seq_prep_questions", len(chosen)), chosen)]))
+    touches = batch.touches
+    _insert_frame(cur, "touches", pd.DataFrame([{
+        "id": tid, "user_id": user_id, "contact_id": resolve("contact", t.contact),
+        "touched_on": t.touched_on,
+    } for tid, t in zip(_ids(cur, "seq_touches", len(touches)), touches)]))
+    goals = batch.career_goals
+    _insert_frame(cur, "career_goals", pd.DataFrame([{
+        "id": gid, "user_id": user_id, "goal": g.goal, "set_at": g.set_at or now,
+    } for gid, g in zip(_ids(cur, "seq_career_goals", len(goals)), goals)]))
+    for m in batch.action_marks:
+        if m.ref_kind is None:
+            key = m.prefix
+        else:
+            assert m.ref_kind in MARK_REFERENCES
+            key = f"{m.prefix}{resolve(m.ref_kind, m.ref)}{m.suffix}"
+        # A mark made meanwhile (in another tab) wins: it is newer than the file's.
+        cur.execute("INSERT INTO action_marks (user_id, action_key, mark, until, created_at)"
+                    " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    [user_id, key, m.mark, m.until, m.created_at or now])
+    if batch.goals is not None:
+        g = batch.goals
+        cur.execute("UPDATE users SET weekly_goal = ?, weekly_goal_set = ?,"
+                    " weekly_conversation_goal = ?, term_conversation_goal = ? WHERE id = ?",
+                    [g.weekly_goal, g.weekly_goal_set, g.weekly_conversation_goal,
+                     g.term_conversation_goal, user_id])
+
+
+# "mine-<id>": how a prep sheet names one of the student's own questions (lib.prep_store).
+MINE_PREFIX = "mine-"
+
+
+def existing_keys(con, user_id: int) -> dict[str, list[tuple]]:
+    """What an import of a "My data" export must recognise as already there (read in one
+    snapshot; `lib.importer.ExistingRecords.from_keys` turns it into the importer's view):
+    contacts (id, name, organization), outreach (id, contact_id, sent_on), conversations
+    (id, contact_id, held_on), scheduled (id, contact_id, starts_at), my_questions
+    (id, category, text, bank_id), action_marks (action_key,), touches (contact_id,
+    touched_on), career_goals (goal, set_at), goals [(weekly_goal, weekly_goal_set,
+    weekly_conversation_goal, term_conversation_goal)]."""
+    sql = {
+        "contacts": "SELECT id, name, organization FROM contacts WHERE user_id = $u ORDER BY id",
+        "outreach": "SELECT id, contact_id, sent_on FROM outreach WHERE user_id = $u"
+                    " ORDER BY id",
+        "conversations": "SELECT id, contact_id, held_on FROM conversations WHERE user_id = $u"
+                         " ORDER BY id",
+        "scheduled": "SELECT id, contact_id, starts_at FROM scheduled_conversations"
+                     " WHERE user_id = $u ORDER BY id",
+        "my_questions": "SELECT id, category, text, bank_id FROM my_questions"
+                        " WHERE user_id = $u ORDER BY id",
+        "action_marks": "SELECT action_key FROM action_marks WHERE user_id = $u",
+        "touches": "SELECT contact_id, touched_on FROM touches WHERE user_id = $u ORDER BY id",
+        "career_goals": "SELECT goal, set_at FROM career_goals WHERE user_id = $u ORDER BY id",
+        "goals": "SELECT weekly_goal, coalesce(weekly_goal_set, false),"
+                 " weekly_conversation_goal, term_conversation_goal FROM users WHERE id = $u",
+    }
+    keys = {}
+    with reading(con) as cur:
+        cur.execute("BEGIN TRANSACTION")  # one snapshot
+        try:
+            for name, statement in sql.items():
+                keys[name] = cur.execute(statement, {"u": user_id}).fetchall()
+        finally:
+            cur.execute("ROLLBACK")
+    return keys

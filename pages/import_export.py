@@ -32,29 +32,29 @@ def remember_file(name: str, data: bytes, file_id: str) -> None:
         st.session_state[READ_ERROR] = str(problem)
 
 
-def existing_records() -> importer.ExistingRecords:
-    return importer.ExistingRecords.from_rows(*queries.import_keys(con, user_id))
-
-
-def make_plan(upload, table, mapping, progress=None) -> importer.ImportPlan:
+def make_plan(upload, table, mapping, progress=None, keys=None) -> importer.ImportPlan:
+    """What importing the file would store, given the student's records (`keys`: from
+    `store.existing_keys`, read now when not given)."""
+    existing = importer.ExistingRecords.from_keys(keys or store.existing_keys(con, user_id))
     if upload.kind == "export":
-        return data_export.plan_export(upload, existing_records(), today=today)
-    return importer.plan_rows(table, mapping, existing_records(), today=today,
+        return data_export.plan_export(upload, existing, today=today)
+    return importer.plan_rows(table, mapping, existing, today=today,
                               linkedin=upload.kind == "linkedin", progress=progress)
 
 
 def preview_plan(upload, table, mapping) -> importer.ImportPlan:
     """The plan for the preview, kept while the file, mapping, kept rows and records stay the
     same (a long file is not checked again on every click)."""
+    keys = store.existing_keys(con, user_id)
     signature = (st.session_state.get(FILE_ID), tuple(mapping), tuple(table.row_numbers),
-                 tuple(queries.table_counts(con, user_id).values()), today)
+                 tuple(len(rows) for rows in keys.values()), tuple(keys["goals"]), today)
     kept = st.session_state.get(PLAN)
     if kept and kept[0] == signature:
         return kept[1]
     bar = st.progress(0.0, text="Checking the rows…") if len(table) > 1000 else None
     plan = make_plan(upload, table, mapping,
                      progress=(lambda f: bar.progress(f, text="Checking the rows…"))
-                     if bar else None)
+                     if bar else None, keys=keys)
     if bar:
         bar.empty()
     st.session_state[PLAN] = (signature, plan)
@@ -105,11 +105,31 @@ def choose_connections(table, token: str):
     return table.subset(kept)
 
 
+# How the import result names the coaching records (lib.store.Batch.counts), in order.
+COACHING_RESULT = {
+    "scheduled_conversations": ("scheduled conversation", "scheduled conversations"),
+    "prep_questions": ("question chosen for a prep sheet", "questions chosen for prep sheets"),
+    "my_questions": ("question of your question bank", "questions of your question bank"),
+    "action_marks": ("next action ticked off or snoozed", "next actions ticked off or snoozed"),
+    "touches": ("keep-in-touch note", "keep-in-touch notes"),
+    "career_goals": ("career goal", "career goals"),
+}
+
+
+def result_message(counts: dict) -> str:
+    text = (f"Imported {counts['contacts']} contacts, {counts['outreach']} messages, "
+            f"{counts['conversations']} conversations and {counts['insights']} insights.")
+    coaching = [f"{n} {COACHING_RESULT[k][0 if n == 1 else 1]}" for k, n in counts.items()
+                if k in COACHING_RESULT and n]
+    if counts.get("goals"):
+        coaching.append("your weekly and term goals")
+    if coaching:
+        text += " Also: " + ", ".join(coaching) + "."
+    return text
+
+
 def show_result(result: dict) -> None:
-    counts = result["counts"]
-    st.success(f"Imported {counts['contacts']} contacts, {counts['outreach']} messages, "
-               f"{counts['conversations']} conversations and {counts['insights']} insights.",
-               icon=":material/check_circle:")
+    st.success(result_message(result["counts"]), icon=":material/check_circle:")
     if result["known"]:
         st.info(f"{result['known']} rows were already in your tracker and were not added again.")
     if result["skipped"]:
@@ -176,14 +196,14 @@ def import_section() -> None:
     preview = plan.frame()
     preview["status"] = preview["status"].map(STATUS_LABELS)
     order = [c for c in ("sheet", "row", "status", "name", "organization", "problems",
-                         "contact", "outreach", "conversation")
+                         "contact", "outreach", "conversation", "record")
              if c in preview.columns and (c in ("row", "status", "problems")
                                           or preview[c].astype(bool).any())]
     st.dataframe(preview[order].head(PREVIEW_ROWS), hide_index=True, width="stretch",
                  column_config={"sheet": "Sheet", "row": "Row", "status": "Status",
                                 "name": "Name", "organization": "Organization",
                                 "contact": "Contact", "outreach": "Message",
-                                "conversation": "Conversation",
+                                "conversation": "Conversation", "record": "Record",
                                 "problems": st.column_config.TextColumn("Problems and notes",
                                                                         width="large")})
     if len(preview) > PREVIEW_ROWS:
@@ -221,8 +241,8 @@ def export_section() -> None:
     counts = queries.table_counts(con, user_id)
     st.write(f"Everything you logged — {counts['contacts']} contacts, {counts['outreach']} "
              f"messages, {counts['conversations']} conversations and {counts['insights']} "
-             "insights, with the questions you prepared — in files you can keep, open in a "
-             "spreadsheet or import again here.")
+             "insights — and everything you prepared and planned, in files you can keep, open "
+             "in a spreadsheet or import again here (into this or another account).")
     left, right = st.columns(2)
     stamp = today.isoformat()
     left.download_button("Download ZIP (CSV files)", key="ie_zip", on_click="ignore",
@@ -235,6 +255,11 @@ def export_section() -> None:
                           mime=data_export.XLSX_MIME, icon=":material/table_view:")
     st.caption("One file (or sheet) per kind of record. Text that a spreadsheet could run as a "
                "formula gets a leading apostrophe, so opening the files is safe.")
+    st.markdown("**What the files contain**\n\n" + "\n".join(
+        f"- `{name}` — {text}" for name, text in data_export.CONTENTS.items()))
+    st.caption("Not included: your sign-in details (e-mail address, password), sign-in "
+               "sessions and class memberships — after importing into another account, join "
+               "your class again with its code.")
 
 
 def delete_section() -> None:

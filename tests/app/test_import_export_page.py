@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import accounts, backup, data_export, db, queries
+from lib import accounts, backup, coaching_store, data_export, db, prep_store, queries
+from lib.prep_validation import clean_schedule
 from tests.app.conftest import add_contact, assert_healthy, log_conversation, unescaped
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -156,23 +158,65 @@ def test_an_unreadable_file_says_why(con, user_id):
 
 def test_my_export_imports_into_another_account(con, user_id):
     contact = add_contact(con, user_id, name="=Formula Person", notes="@note")
-    log_conversation(con, user_id, contact, "2026-03-02",
-                     insights=[{"category": "advice", "text": "-be curious"}])
+    talk = log_conversation(con, user_id, contact, "2026-03-02",
+                            insights=[{"category": "advice", "text": "-be curious"}])
+    # the coaching records: a scheduled conversation with its prep sheet, an own question,
+    # a next action ticked off, a keep-in-touch note, a career goal and own goals
+    when = clean_schedule({"contact_id": contact, "date": "2026-03-30", "time": "10:00",
+                           "duration_min": 30, "format": "video", "timezone": "UTC"},
+                          now_local=dt.datetime(2026, 3, 20, 9, 0), is_new=False)
+    planned = prep_store.schedule_conversation(con, user_id, when).id
+    prep_store.save_prep_sheet(con, user_id, planned, "=notes", None, True, False,
+                               [("What do you enjoy?", None)])
+    prep_store.add_my_question(con, user_id, "advice", "+What would you do?")
+    coaching_store.mark_done(con, user_id, f"thank_you:{talk}")
+    coaching_store.record_touch(con, user_id, contact, dt.date(2026, 3, 10))
+    coaching_store.add_career_goal(con, user_id, "Nurse educator")
+    coaching_store.set_own_goals(con, user_id, coaching_store.OwnGoals(4, 1, 6))
+
     other = accounts.create_account(con, email="other@test.example",
                                     password="other-password-1", display_name="Other").id
-    at = upload(page(con, other), "my-data.zip", data_export.student_zip(con, user_id))
+    data = data_export.student_zip(con, user_id)
+    at = upload(page(con, other), "my-data.zip", data)
     assert "A Career Conversations export" in unescaped(at.info)
-    click(at, "Import 2 rows")
+    assert "1 scheduled_conversations" in unescaped(at.info)
+    click(at, "Import 8 rows")
+    assert ("Imported 1 contacts, 0 messages, 1 conversations and 1 insights. Also: 1 "
+            "scheduled conversation, 1 question chosen for a prep sheet, 1 question of your "
+            "question bank, 1 next action ticked off or snoozed, 1 keep-in-touch note, 1 "
+            "career goal, your weekly and term goals.") in unescaped(at.success)
     assert queries.table_counts(con, other) == queries.table_counts(con, user_id)
     with db.reading(con) as cur:
         assert cur.execute("SELECT name, notes FROM contacts WHERE user_id = ?",
                            [other]).fetchall() == [("=Formula Person", "@note")]
+        assert cur.execute("SELECT research_notes, researched FROM scheduled_conversations"
+                           " WHERE user_id = ?", [other]).fetchall() == [("=notes", True)]
+        new_talk = cur.execute("SELECT id FROM conversations WHERE user_id = ?",
+                               [other]).fetchone()[0]
+        assert cur.execute("SELECT action_key FROM action_marks WHERE user_id = ?",
+                           [other]).fetchall() == [(f"thank_you:{new_talk}",)]
+    assert coaching_store.own_goals(con, other) == coaching_store.OwnGoals(4, 1, 6)
+    assert coaching_store.current_career_goal(con, other) == "Nurse educator"
+    # the same file once more: everything is already there
+    at = upload(page(con, other), "my-data-again.zip", data)
+    assert metric(at, "Rows to import") == "0" and metric(at, "Already there") == "8"
+    assert button(at, "Import 0 rows").disabled
 
 
 def test_export_buttons(con, user_id):
     at = page(con, user_id)
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["Download ZIP (CSV files)", "Download Excel workbook"]
+
+
+def test_the_export_tab_says_what_the_files_contain(con, user_id):
+    at = page(con, user_id)
+    text = " ".join(m.value for m in at.markdown)
+    for name, description in data_export.CONTENTS.items():
+        assert f"`{name}` — {description}" in text
+    assert {"scheduled_conversations", "prep_questions", "my_questions", "action_marks",
+            "touches", "career_goals", "goals"} <= set(data_export.CONTENTS)
+    assert "Not included: your sign-in details" in " ".join(c.value for c in at.caption)
 
 
 def test_delete_my_account_needs_my_email_then_erases_everything(con, user_id):
