@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from lib import class_queries, prep_store
+from lib import class_queries, prep_store, vocab
 from lib import question_bank as bank
 from lib.exports import safe_frame, to_csv_bytes
 from lib.importer import (
@@ -64,6 +64,7 @@ from lib.validation import (
     parse_date,
 )
 
+DEFAULT_WEEKLY_GOAL = vocab.DEFAULT_WEEKLY_GOAL  # users.weekly_goal's default
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # Columns every export file must have to be read back (others are for people, e.g. contact_name).
@@ -744,8 +745,9 @@ def _plan_goals(plan: ImportPlan, records, existing: ExistingRecords) -> None:
         row = PlannedRow(number, sheet="goals", record="your goals")
         plan.rows.append(row)
         try:
+            weekly = _whole(g.get("weekly_goal"), "Weekly goal", 0, 100)
             goals = BatchGoals(
-                _whole(g.get("weekly_goal"), "Weekly goal", 0, 100) or 0,
+                DEFAULT_WEEKLY_GOAL if weekly is None else weekly,
                 _flag(g.get("weekly_goal_set")),
                 _whole(g.get("weekly_conversation_goal"), "Weekly conversation goal", 0, 100),
                 _whole(g.get("term_conversation_goal"), "Term conversation goal", 0, 500))

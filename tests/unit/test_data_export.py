@@ -287,12 +287,10 @@ def test_the_sample_semester_round_trips_too(con, user, other_user, sample):
 
 def test_the_demo_semester_with_coaching_records_round_trips(con, user, other_user):
     demo.load_demo(con, user, today=TODAY)
-    first = {name: int(frame["contact_id"].iloc[0]) for name, frame in
-             data_export.student_frames(con, user).items() if name in ("conversations",)}
     records = data_export.student_frames(con, user)
     talk = records["conversations"].iloc[0]
     message = records["outreach"].iloc[-1]
-    upcoming = schedule(con, user, first["conversations"], "2026-03-26", "11:15")
+    upcoming = schedule(con, user, int(talk["contact_id"]), "2026-03-26", "11:15")
     prep_store.save_prep_sheet(con, user, upcoming, "notes", "goals", True, True,
                                [("One?", None), ("Two?", None), ("Three?", None)])
     prep_store.add_my_question(con, user, "insight", "What do you wish you had known?")
@@ -381,6 +379,7 @@ def test_bad_coaching_rows_are_reported_with_their_reasons(con, user, other_user
     add("action_marks", action_key="launch_rocket:1", mark="done")
     add("action_marks", action_key="thank_you:1", mark="maybe")
     add("action_marks", action_key="weekly_goal:2026-03-09", mark="snoozed")
+    add("action_marks", action_key="weekly_goal:2026-03-16", mark="done")  # twice: once stored
     add("touches", contact_id=frames["contacts"].loc[0, "contact_id"], touched_on="soon")
     add("career_goals", goal=" ", set_at="2026-03-01 10:00:00")
     add("career_goals", goal="Fine goal", set_at="yesterday")

@@ -103,6 +103,36 @@ def test_importing_the_same_file_twice_stores_nothing_new(con, user, fetch):
     assert queries.table_counts(con, user) == before
 
 
+def test_the_full_view_of_existing_records_agrees_with_the_tracker_keys(con, user, build):
+    """The Import page builds ExistingRecords from store.existing_keys (it also knows the
+    coaching records, for exports): for a tracker it must say exactly what the tracker keys
+    say, and know which ids stand behind each key."""
+    ada = build.contact("Ada", organization="Engines")
+    twin = build.contact(" ada ", organization="ENGINES")  # the same key, a second contact
+    first = build.outreach(ada, "2026-03-02")
+    second = build.outreach(ada, "2026-03-02", "phone")
+    talk = build.conversation(twin, held_on="2026-03-05")
+    tracker = importer.ExistingRecords.from_rows(*queries.import_keys(con, user))
+    full = importer.ExistingRecords.from_keys(store.existing_keys(con, user))
+    assert (full.contacts, full.outreach, full.conversations, full.same_key) == (
+        tracker.contacts, tracker.outreach, tracker.conversations, tracker.same_key)
+    assert full.same_key[("ada", "engines")] == (ada, twin)
+    assert full.outreach_ids == {(ada, dt.date(2026, 3, 2)): (first, second)}
+    assert full.conversation_ids == {(twin, dt.date(2026, 3, 5)): (talk,)}
+    assert full.goals == (5, False, None, None)
+
+    plan = importer.plan_rows(read("career_centre_tracker.csv"),
+                              importer.guess_mapping(read("career_centre_tracker.csv")
+                                                     .table.headers), full, today=TODAY)
+    store.write_batch(con, user, plan.batch)
+    again = importer.plan_rows(read("career_centre_tracker.csv"),
+                               importer.guess_mapping(read("career_centre_tracker.csv")
+                                                      .table.headers),
+                               importer.ExistingRecords.from_keys(store.existing_keys(con, user)),
+                               today=TODAY)
+    assert set(statuses(again).values()) == {STATUS_KNOWN}
+
+
 def test_an_existing_contact_is_reused_by_id(con, user, build, fetch):
     maya = build.contact("maya chen ", organization="ACME HEALTH", industry="Healthcare")
     plan = plan_file(con, user, read("career_centre_tracker.csv"))
