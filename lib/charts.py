@@ -273,7 +273,7 @@ def clarity_change_chart(frame: pd.DataFrame) -> alt.Chart:
         y=alt.Y("conversations:Q", title="Conversations", axis=alt.Axis(tickMinStep=1)),
         color=alt.Color("direction:N", title=None,
                         scale=alt.Scale(domain=["less clear", "same", "clearer"],
-                                        range=[vocab.PALETTE[5], "#999999", vocab.PALETTE[0]]),
+                                        range=[vocab.PALETTE[5], "#808080", vocab.PALETTE[0]]),
                         legend=alt.Legend(orient="top")),
         tooltip=[alt.Tooltip("change:O", title="Change"),
                  alt.Tooltip("conversations:Q", title="Conversations")],

@@ -239,7 +239,7 @@ def ink() -> str:
         dark = st.context.theme.type == "dark"
     except Exception:  # no browser context
         dark = False
-    return "#E8EDF3" if dark else "#1B1F24"
+    return "#E8EDF3" if dark else "#0E1116"  # .streamlit/config.toml textColor
 
 
 def chart_block(title: str, chart, description: str, data, empty_text: str, key: str) -> None:

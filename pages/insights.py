@@ -46,7 +46,9 @@ else:
     for col, (code, name) in zip(cols, vocab.TIARA.items()):
         col.metric(name, int(counts.get(code, 0)))
     st.caption(f"{len(found)} of {total} insights.")
-    view = st.segmented_control("View", ["Cards", "Table"], default="Cards", key="ins_view")
+    # A horizontal radio, not st.segmented_control: in the dark theme Streamlit draws the selected
+    # segment's label in the primary colour, which cannot also carry white button text at 4.5:1.
+    view = st.radio("View", ["Cards", "Table"], horizontal=True, key="ins_view")
     if view == "Table":
         st.dataframe(
             found.assign(category=found["category"].map(vocab.TIARA),

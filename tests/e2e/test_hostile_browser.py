@@ -100,9 +100,10 @@ def test_hostile_text_is_shown_literally_on_insights_and_contacts(fresh_app, pag
     _nothing_rendered(page, dialogs, "Insights (cards)")
 
     # The table view (a canvas grid with an accessible copy of its cells).
-    with rerun_after(page):  # the Cards/Table switch (st.segmented_control: radios)
+    with rerun_after(page):  # the Cards/Table switch (a horizontal st.radio)
+        # (its input is drawn over by its label: click the label)
         page.get_by_role("radiogroup", name="View", exact=True) \
-            .get_by_role("radio", name="Table", exact=True).click()
+            .get_by_text("Table", exact=True).click()
     cells = grid_text(page.get_by_test_id("data-grid-canvas").first)
     for text in (HTML_IMG, MD_LINK, SCRIPT, BOLD_NAME, ORGANIZATION):
         assert text in cells, f"{text!r} not in the table: {cells!r}"

@@ -39,7 +39,7 @@ WEEKLY = pd.DataFrame({
 
 
 def test_palette_is_okabe_ito():
-    assert vocab.PALETTE[:3] == ["#0072B2", "#E69F00", "#009E73"]
+    assert vocab.PALETTE[:3] == ["#0072B2", "#B97A00", "#009E73"]
 
 
 # --- weekly activity -------------------------------------------------------------------------
