@@ -62,16 +62,13 @@ def _student_chart_specs(con, student: int, today: dt.date) -> list[dict]:
     """The student dashboard's charts as Vega-Lite specs (data inline), built by the page's own
     lib.dashboard and lib.charts over its default date range."""
     from lib import charts, queries
-    from lib.dashboard import student_dashboard
+    from lib.dashboard import build_student_view
 
     first, _ = queries.activity_bounds(con, student)
-    view = student_dashboard(con, student, queries.Filters(start=min(first or today, today),
-                                                           end=today), today=today)
-    built = [charts.weekly_activity_chart(view.weekly),
-             charts.response_rate_chart(view.by_industry, "industry"),
-             charts.response_rate_chart(view.by_channel, "channel"),
-             charts.funnel_chart(view.funnel), charts.insights_heatmap(view.insights)]
-    return [json.loads(json.dumps(chart.to_dict(), default=str)) for chart in built]
+    view = build_student_view(con, student, queries.Filters(start=min(first or today, today),
+                                                            end=today), today=today)
+    return [json.loads(json.dumps(charts.with_text_colour(panel.spec, "#1B1F24")))
+            for panel in view.charts.values() if panel.spec is not None]
 
 
 def _measure_pages(db_path: Path, people: dict, runs: int,

@@ -24,8 +24,11 @@ class StudentDashboard:
     industries: list[str]
 
 
-def student_dashboard(con, user_id: int, filters: Filters, *, today: dt.date) -> StudentDashboard:
-    goals = coaching_store.effective_goals(con, user_id, today=today)
+def student_dashboard(con, user_id: int, filters: Filters, *, today: dt.date,
+                      weekly_goal: int | None = None) -> StudentDashboard:
+    """`weekly_goal`: the weekly outreach goal in effect (looked up when None)."""
+    if weekly_goal is None:
+        weekly_goal = coaching_store.effective_goals(con, user_id, today=today).weekly_outreach
     pipeline = queries.contact_pipeline(con, user_id)
     in_range = metrics.contacts_in_range(pipeline, filters)
     outreach = queries.outreach_log(con, user_id, filters)
@@ -34,7 +37,7 @@ def student_dashboard(con, user_id: int, filters: Filters, *, today: dt.date) ->
                                                          end=today))["sent_on"]
     return StudentDashboard(
         kpis=metrics.kpis(in_range, outreach, conversations, all_sent, today=today,
-                          weekly_goal=goals.weekly_outreach),
+                          weekly_goal=weekly_goal),
         weekly=queries.weekly_activity(con, user_id, filters),
         by_industry=metrics.response_rates(in_range, "industry"),
         by_channel=metrics.response_rates(in_range, "first_channel"),
@@ -42,6 +45,75 @@ def student_dashboard(con, user_id: int, filters: Filters, *, today: dt.date) ->
         insights=queries.insights_by_industry_category(con, user_id, filters),
         industries=sorted(pipeline["industry"].dropna().unique().tolist()),
     )
+
+
+STUDENT_CACHE_TTL_S = 600  # only bounds memory: the key changes with any of the student's rows
+STUDENT_CACHE_ENTRIES = 1000
+
+
+@dataclass(frozen=True)
+class StudentView:
+    """The student dashboard's figures and its charts (STUDENT_CHARTS, in page order)."""
+
+    figures: StudentDashboard
+    charts: dict
+
+
+STUDENT_CHARTS = ("weekly", "rates_industry", "rates_channel", "funnel", "insights")
+
+
+def build_student_view(con, user_id: int, filters: Filters, *, today: dt.date,
+                       weekly_goal: int | None = None) -> StudentView:
+    view = student_dashboard(con, user_id, filters, today=today, weekly_goal=weekly_goal)
+    funnel = view.funnel if view.funnel["contacts"].iloc[0] > 0 else view.funnel.iloc[0:0]
+    panels = [
+        _panel("Weekly activity", lambda: charts.weekly_activity_chart(view.weekly),
+               charts.describe_weekly(view.weekly),
+               view.weekly.pivot_table(index="week", columns="measure", values="count",
+                                       fill_value=0).reset_index()
+               if not view.weekly.empty else view.weekly,
+               "Nothing logged in this date range yet.", "chart_weekly"),
+        _panel("Response rate by industry",
+               lambda: charts.response_rate_chart(view.by_industry, "industry"),
+               charts.describe_rates(view.by_industry, "industry"),
+               view.by_industry.drop(columns=["label"]),
+               "No outreach in this date range yet.", "chart_industry"),
+        _panel("Response rate by first channel",
+               lambda: charts.response_rate_chart(view.by_channel, "channel"),
+               charts.describe_rates(view.by_channel, "first channel"),
+               view.by_channel.drop(columns=["label"]),
+               "No outreach in this date range yet.", "chart_channel"),
+        _panel("From outreach to referral", lambda: charts.funnel_chart(view.funnel),
+               charts.describe_funnel(view.funnel), funnel.drop(columns=["order"]),
+               "No contacts reached in this date range yet.", "chart_funnel"),
+        _panel("Insights by industry and TIARA category",
+               lambda: charts.insights_heatmap(view.insights),
+               charts.describe_insights(view.insights),
+               view.insights.assign(category=view.insights["category"].map(
+                   lambda c: c.capitalize())),
+               "No insights logged in this date range yet.", "chart_insights"),
+    ]
+    return StudentView(view, dict(zip(STUDENT_CHARTS, panels)))
+
+
+@st.cache_data(ttl=STUDENT_CACHE_TTL_S, max_entries=STUDENT_CACHE_ENTRIES, show_spinner=False)
+def _cached_student_view(_con, database: str, user_id: int, start, end,
+                         industries: tuple[str, ...], today: dt.date, weekly_goal: int,
+                         version: tuple) -> StudentView:
+    return build_student_view(_con, user_id, Filters(start, end, industries), today=today,
+                              weekly_goal=weekly_goal)
+
+
+def student_view(con, user_id: int, filters: Filters, *, today: dt.date) -> StudentView:
+    """The student dashboard's figures and chart specs, cached per student. The key holds the
+    student's id, the filters, today, the weekly goal in effect and
+    lib.queries.records_version — a fingerprint of every row the figures are computed from —
+    so any write of the student's (in this process or another) makes a new entry: a cached
+    copy is never stale, and never another student's."""
+    goal = coaching_store.effective_goals(con, user_id, today=today).weekly_outreach
+    return _cached_student_view(con, _database_key(con), int(user_id), filters.start,
+                                filters.end, tuple(filters.industries), today, int(goal),
+                                queries.records_version(con, user_id))
 
 
 # --- the instructor's class dashboard ----------------------------------------------------------

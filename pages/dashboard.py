@@ -3,8 +3,7 @@ charts of the student's progress."""
 
 import streamlit as st
 
-from lib import charts, coaching_ui, demo, metrics, queries, ui
-from lib.dashboard import student_dashboard
+from lib import coaching_ui, dashboard, demo, metrics, queries, ui
 from lib.queries import Filters
 
 con = ui.database()
@@ -69,9 +68,8 @@ with st.container(border=True):
 start, end = (chosen if isinstance(chosen, tuple) and len(chosen) == 2
               else (chosen[0] if chosen else default_start, today))
 filters = Filters(start=start, end=end, industries=tuple(industries))
-view = student_dashboard(con, user_id, filters, today=today)
-k = view.kpis
-
+view = dashboard.student_view(con, user_id, filters, today=today)
+k = view.figures.kpis
 cols = st.columns(5)
 cols[0].metric("Outreach sent", k.outreach_sent, help="Messages sent in the date range.")
 cols[1].metric("Response rate", metrics.percent(k.response_rate),
@@ -86,41 +84,22 @@ cols[4].metric("Thanked in 24 h", metrics.percent(k.thanked_within_24h_share),
 cols[4].caption(f"{k.thanked_within_24h} of {k.conversations_held} conversations")
 
 
-weekly_table = (view.weekly.pivot_table(index="week", columns="measure", values="count",
-                                        fill_value=0).reset_index()
-                if not view.weekly.empty else view.weekly)
-ui.chart_block("Weekly activity", charts.weekly_activity_chart(view.weekly),
-            charts.describe_weekly(view.weekly), weekly_table,
-            "Nothing logged in this date range yet.", "chart_weekly")
+def panel(name: str) -> None:
+    p = view.charts[name]
+    ui.chart_block(p.title, p.spec, p.description, p.table, p.empty_text, p.key)
 
+
+panel("weekly")
 left, right = st.columns(2)
 with left:
-    ui.chart_block("Response rate by industry",
-                charts.response_rate_chart(view.by_industry, "industry"),
-                charts.describe_rates(view.by_industry, "industry"),
-                view.by_industry.drop(columns=["label"]),
-                "No outreach in this date range yet.", "chart_industry")
+    panel("rates_industry")
 with right:
-    ui.chart_block("Response rate by first channel",
-                charts.response_rate_chart(view.by_channel, "channel"),
-                charts.describe_rates(view.by_channel, "first channel"),
-                view.by_channel.drop(columns=["label"]),
-                "No outreach in this date range yet.", "chart_channel")
-
+    panel("rates_channel")
 left, right = st.columns(2)
 with left:
-    funnel_frame = view.funnel if view.funnel["contacts"].iloc[0] > 0 else view.funnel.iloc[0:0]
-    ui.chart_block("From outreach to referral", charts.funnel_chart(view.funnel),
-                charts.describe_funnel(view.funnel),
-                funnel_frame.drop(columns=["order"]),
-                "No contacts reached in this date range yet.", "chart_funnel")
+    panel("funnel")
 with right:
-    ui.chart_block("Insights by industry and TIARA category",
-                charts.insights_heatmap(view.insights),
-                charts.describe_insights(view.insights),
-                view.insights.assign(category=view.insights["category"].map(
-                    lambda c: c.capitalize())),
-                "No insights logged in this date range yet.", "chart_insights")
+    panel("insights")
 
 st.caption(f"Figures cover {start:%b %d, %Y} – {end:%b %d, %Y}"
            + (f", industries: {', '.join(industries)}" if industries else "") + ".")

@@ -88,3 +88,24 @@ def test_weekly_goal_is_saved(app, con, user_id):
     at.run()
     assert queries.user_profile(con, user_id)["weekly_goal"] == 8
     assert metric(at, "Outreach this week").endswith("/ 8")
+
+
+def test_figures_follow_every_write_at_once(app, con, user_id):
+    """The figures and charts are cached per student, keyed by a fingerprint of their records:
+    a new message, an edited response or a deleted conversation shows on the next run."""
+    from lib import store
+
+    seed(con, user_id)
+    at = open_page(app, PAGE)
+    assert metric(at, "Outreach sent") == "3"
+    at.run()  # served from the cache
+    assert metric(at, "Outreach sent") == "3"
+    d = add_contact(con, user_id, name="Dee", organization="Delta", industry="Law")
+    log_outreach(con, user_id, d, ago(1), "email")
+    at.run()
+    assert metric(at, "Outreach sent") == "4"
+    assert any("Law" in str(frame.value.to_csv()) for frame in at.dataframe)
+    conversation = queries.conversation_log(con, user_id, queries.Filters())["id"].iloc[0]
+    store.delete_conversation(con, user_id, int(conversation))
+    at.run()
+    assert metric(at, "Conversations") == "0"

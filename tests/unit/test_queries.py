@@ -248,3 +248,31 @@ def test_conversation_questions_in_order(build, con, user):
     ada = build.contact("Ada")
     talk = build.conversation(ada, held_on="2026-03-10", questions="Third?\nFirst?\nSecond?")
     assert queries.conversation_questions(con, user, talk) == ["Third?", "First?", "Second?"]
+
+
+# --- records_version (the student dashboard's cache key) ---------------------------------------
+
+def test_records_version_changes_with_any_write_of_the_student_only(con, user, other_user,
+                                                                    sample, build_other, fetch):
+    before = queries.records_version(con, user)
+    assert queries.records_version(con, user) == before  # stable
+    # Another student's records never change it.
+    someone = build_other.contact("Other", industry="Law")
+    build_other.outreach(someone, D(2026, 3, 1))
+    assert queries.records_version(con, user) == before
+    # An edit of one field of one row of each table changes it.
+    for table, column, value in (
+            ("contacts", "industry", "'Edited'"),
+            ("outreach", "channel", "CASE WHEN channel = 'email' THEN 'linkedin' ELSE 'email' END"),
+            ("conversations", "thank_you_on", "NULL"), ("insights", "text", "'Edited'")):
+        (row_id,) = fetch(f"SELECT max(id) FROM {table} WHERE user_id = ?", user)[0]
+        with con.cursor() as cur:
+            cur.execute(f"UPDATE {table} SET {column} = {value} WHERE id = ?", [row_id])
+        after = queries.records_version(con, user)
+        assert after != before, table
+        before = after
+    # A delete too.
+    (row_id,) = fetch("SELECT max(id) FROM insights WHERE user_id = ?", user)[0]
+    with con.cursor() as cur:
+        cur.execute("DELETE FROM insights WHERE id = ?", [row_id])
+    assert queries.records_version(con, user) != before
