@@ -67,3 +67,16 @@ def contact_fields(form: str, prefix: str, current: dict | None = None, *,
                                     key=f"{prefix}_notes")
         field_error(form, "notes")
     return raw
+
+
+_CONTACT_KEYS = ("name", "organization", "title", "industry", "industry_other", "how_found",
+                 "priority")
+_CONTACT_EXTRA_KEYS = ("email", "profile_url", "notes")
+
+
+def contact_values(prefix: str, *, compact: bool = False) -> dict:
+    """What `contact_fields(form, prefix, compact=compact)` returned on the last run, read back
+    from session state: for a form's on_click callback, which runs before the widgets are drawn
+    again."""
+    keys = _CONTACT_KEYS + (() if compact else _CONTACT_EXTRA_KEYS)
+    return {key: st.session_state.get(f"{prefix}_{key}") for key in keys}
