@@ -43,6 +43,9 @@ PAGES = {
         ("Contacts & outreach", "contacts"),
         ("Log a conversation", "log_conversation"),
         ("Insights", "insights"),
+        ("Prepare", "prepare"),
+        ("Career goals", "career_goals"),
+        ("Import & export", "import_export"),
         ("My account", "account"),
     ],
     # An administrator (the first account on a database) is also an instructor.
