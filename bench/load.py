@@ -121,9 +121,10 @@ def _healthy(url: str) -> bool:
 
 @contextmanager
 def serve(script: Path | str, workdir: Path, env: dict[str, str] | None = None,
-          timeout: float = 60.0) -> Iterator[Server]:
-    """`streamlit run script` on a free port with the test flags; its output goes to
-    workdir/<script>.log. Stopped on exit."""
+          timeout: float = 60.0, options: list[str] = ()) -> Iterator[Server]:
+    """`streamlit run script` on a free port with the test flags (and `options`, e.g.
+    "runner.postScriptGC=false"), in the repository (so .streamlit/config.toml applies); its
+    output goes to workdir/<script>-<port>.log. Stopped on exit."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     log_path = workdir / f"{Path(script).stem}-{port}.log"
@@ -131,7 +132,8 @@ def serve(script: Path | str, workdir: Path, env: dict[str, str] | None = None,
         process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless=true",
              "--browser.gatherUsageStats=false", "--server.fileWatcherType=none",
-             f"--server.port={port}", "--server.address=127.0.0.1"],
+             f"--server.port={port}", "--server.address=127.0.0.1",
+             *(f"--{option}" for option in options)],
             cwd=REPO_ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     server = Server(url, process, log_path)
@@ -586,7 +588,7 @@ async def load_app(args, workdir: Path, run_id: str) -> dict:
     kinds = plan(args.sessions, args.submits, args.seed)
     problems = Problems()
     rss: list[tuple[float, int]] = []
-    with serve("app.py", workdir, {DB_ENV: str(db_path)}) as server:
+    with serve("app.py", workdir, {DB_ENV: str(db_path)}, options=args.option) as server:
         users = [ConversationUser(i, server.url, uid, token, run_id,
                                   random.Random(args.seed * 1000 + i), problems)
                  for i, (uid, token) in enumerate(students)]
@@ -619,7 +621,7 @@ async def load_app(args, workdir: Path, run_id: str) -> dict:
 async def load_bare(args, workdir: Path, run_id: str) -> dict:
     kinds = plan(args.sessions, args.submits, args.seed)
     problems = Problems()
-    with serve(BARE_FORM, workdir) as server:
+    with serve(BARE_FORM, workdir, options=args.option) as server:
         users = [BareUser(i, server.url, run_id, random.Random(args.seed * 1000 + i), problems)
                  for i in range(args.sessions)]
         load_before = loadavg()
@@ -647,7 +649,7 @@ async def soak(args, workdir: Path, run_id: str) -> dict:
     problems = Problems()
     rss: list[tuple[float, int]] = []
     warmup = args.warmup if args.warmup is not None else min(60.0, args.soak * 0.1)
-    with serve("app.py", workdir, {DB_ENV: str(db_path)}) as server:
+    with serve("app.py", workdir, {DB_ENV: str(db_path)}, options=args.option) as server:
         users = [ConversationUser(i, server.url, uid, token, run_id,
                                   random.Random(args.seed * 1000 + i), problems)
                  for i, (uid, token) in enumerate(students)]
@@ -707,7 +709,13 @@ def _ms(seconds: float) -> str:
     return f"{seconds * 1000:,.0f} ms"
 
 
-def describe_load(app: dict, bare: dict, info: dict, started: str) -> str:
+def _options(options: list[str]) -> str:
+    return ("Streamlit options for both servers: " + ", ".join(f"`{o}`" for o in options)
+            + "." if options else "Streamlit settings: the project's .streamlit/config.toml.")
+
+
+def describe_load(app: dict, bare: dict, info: dict, started: str,
+                  options: list[str] = ()) -> str:
     a, b = app["summary"], bare["summary"]
     ratio = a["p95"] / b["p95"] if b["p95"] else float("nan")
     rows = app["rows"]
@@ -719,7 +727,7 @@ def describe_load(app: dict, bare: dict, info: dict, started: str) -> str:
         f"Machine: {info['cpu']}, {info['cpus']} CPUs, {info['memory']}; {info['system']}; "
         f"Python {info['python']}, Streamlit {info['streamlit']}. Load average (1/5/15 min) "
         f"before/after: bare {bare['loadavg_before']} / {bare['loadavg_after']}; app "
-        f"{app['loadavg_before']} / {app['loadavg_after']}.",
+        f"{app['loadavg_before']} / {app['loadavg_after']}. {_options(options)}",
         "",
         "| submit -> confirmation | submits | p50 | p95 | p99 | max | throughput |",
         "|---|---|---|---|---|---|---|",
@@ -751,7 +759,7 @@ def describe_load(app: dict, bare: dict, info: dict, started: str) -> str:
     return "\n".join(lines)
 
 
-def describe_soak(result: dict, info: dict, started: str) -> str:
+def describe_soak(result: dict, info: dict, started: str, options: list[str] = ()) -> str:
     s, m, rows = result["summary"], result["rss_mb"], result["rows"]
     verdict = "met" if m["growth_pct"] < 10 else "not met"
     return "\n".join([
@@ -760,7 +768,7 @@ def describe_soak(result: dict, info: dict, started: str) -> str:
         f"Machine: {info['cpu']}, {info['cpus']} CPUs, {info['memory']}. Load average before/"
         f"after: {result['loadavg_before']} / {result['loadavg_after']}. Each session: "
         f"submits with a pause of ~{result['think']} s, a new websocket (new Streamlit "
-        f"session) every round of submissions.",
+        f"session) every round of submissions. {_options(options)}",
         "",
         f"{s['confirmed']} submits ({s['throughput']:.1f}/s), p50 {_ms(s['p50'])}, "
         f"p95 {_ms(s['p95'])}, p99 {_ms(s['p99'])}. Server RSS: {m['start']:.0f} MB at "
@@ -806,7 +814,7 @@ def record(text: str, path: Path = RESULTS) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m bench.load", description=__doc__.split("\n\n")[0],
+        prog="python -m bench.load", description=__doc__,
         epilog="See the module docstring (bench/load.py) for what is measured and checked.",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sessions", type=int, default=40, help="concurrent sessions (40)")
@@ -822,6 +830,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=float, default=None,
                         help="soak: seconds excluded before the memory baseline "
                              "(default 10 %% of the soak, at most 60)")
+    parser.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
+                        help="a Streamlit option for both servers, e.g. "
+                             "runner.postScriptGC=false (repeatable)")
     parser.add_argument("--no-record", action="store_true",
                         help="do not append the results to bench/RESULTS.md")
     args = parser.parse_args(argv)
@@ -836,7 +847,7 @@ def main(argv: list[str] | None = None) -> int:
             _say(f"soak: {args.sessions} sessions for {args.soak:.0f} s")
             result = asyncio.run(soak(args, workdir, run_id))
             results = {"soak": result}
-            text = describe_soak(result, info, started)
+            text = describe_soak(result, info, started, args.option)
         else:
             results = {}
             if args.only != "app":
@@ -847,18 +858,19 @@ def main(argv: list[str] | None = None) -> int:
                 _say(f"app: {args.sessions} sessions x {args.submits} submits")
                 results["app"] = asyncio.run(load_app(args, workdir, run_id))
                 _say(f"app: p95 {_ms(results['app']['summary']['p95'])}")
-            text = describe_load(results["app"], results["bare"], info, started) \
+            text = describe_load(results["app"], results["bare"], info, started, args.option) \
                 if len(results) == 2 else json.dumps(
                     {k: v["summary"] for k, v in results.items()}, indent=1)
     results["machine"] = info
+    results["options"] = args.option
     name = "soak" if args.soak else "load"
     (ARTIFACTS / f"{name}-{run_id}.json").write_text(json.dumps(results, indent=1, default=str))
     print(text)
-    problems = [f"{what}: {p}" for what, r in results.items() if what != "machine"
+    problems = [f"{what}: {p}" for what, r in results.items() if what in ("app", "bare", "soak")
                 for p in failures(r)]
     for problem in problems:
         print(f"FAILED {problem}")
-    if not args.no_record and (args.soak or len(results) == 3):
+    if not args.no_record and (args.soak or ("app" in results and "bare" in results)):
         record(text)
         _say(f"appended to {RESULTS.relative_to(REPO_ROOT)}")
     return 1 if problems else 0
