@@ -79,6 +79,17 @@ def _cell(timing: dict | None) -> str:
     return _fmt_ms(timing["median_ms"]) + ("" if cpu is None else f" ({cpu:,.0f})")
 
 
+CACHING_PAGES = ("/dashboard.py", "/class_dashboard.py", "/compare_classes.py")
+
+
+def _cold_cell(timing: dict | None) -> str:
+    """The one run right after st.cache_data was cleared (a cache miss)."""
+    if not timing or timing.get("cold_ms") is None:
+        return "—"
+    cpu = timing.get("cold_cpu_ms")
+    return _fmt_ms(timing["cold_ms"]) + ("" if cpu is None else f" ({cpu:,.0f})")
+
+
 def page_label(key: str) -> str:
     role, path = key.split(" ", 1)
     name = Path(path).stem.replace("_", " ")
@@ -118,11 +129,17 @@ def rows(results: dict) -> list[tuple[str, list[str]]]:
     for key in page_keys:
         add(f"script run (CPU) — {page_label(key) if key != 'hello world' else 'hello world'}",
             lambda d, k=key: _cell(d["pages"].get(k)))
+    for key in page_keys:
+        if key.endswith(CACHING_PAGES):
+            add(f"… the same, caches cleared (CPU) — {page_label(key)}",
+                lambda d, k=key: _cold_cell(d["pages"].get(k)))
     add("log one conversation, lib.store (CPU)", lambda d: _cell(d.get("log_conversation")))
     add("browser: hello world, navigation → drawn",
         lambda d: _fmt_ms(_median(d["browser"]["hello_world"])))
     add("browser: the student dashboard's charts served ready-made (no server work)",
         lambda d: _fmt_ms(_median(d["browser"]["charts_only"])))
+    add("browser: … only the first of them served ready-made (one chart)",
+        lambda d: _fmt_ms(_median(d["browser"]["one_chart_only"])))
     add("browser: student dashboard, navigation → every chart drawn",
         lambda d: _fmt_ms(_median(d["browser"]["student"])))
     add("browser: instructor class dashboard, navigation → every chart drawn",
@@ -169,12 +186,15 @@ def targets(results: dict) -> list[tuple[str, str, str, str]]:
     browser = (big or {}).get("browser") or {}
     hello = _median(browser.get("hello_world", []))
     floor = _median(browser.get("charts_only", []))
+    one = _median(browser.get("one_chart_only", []))
     for role in ("student", "instructor"):
         value = _median(browser.get(role, []))
         ratio = value / hello if value and hello else None
         measured = "—" if ratio is None else f"{ratio:.2f}× ({_fmt_ms(value)} vs {_fmt_ms(hello)})"
         if role == "student" and floor and hello:
             measured += f"; its charts served ready-made: {floor / hello:.2f}×"
+            if one:
+                measured += f", one chart alone: {one / hello:.2f}×"
         out.append((f"browser time to charts, {role} dashboard at university ≤ "
                     f"{BROWSER_SLOWDOWN_MAX}× hello world", measured,
                     verdict(None if ratio is None else ratio <= BROWSER_SLOWDOWN_MAX), ""))
@@ -217,9 +237,13 @@ def markdown(results: dict) -> str:
         "Script runs: median of the warm runs of streamlit.testing's AppTest (app.py: sign-in "
         "gate, navigation, the page), signed in as the student with the median number of records "
         "and as that student's instructor (the class dashboard shows the student's class; "
-        "compare classes shows up to 5 of the instructor's classes). Browser: headless Chromium, "
-        "median of the warm visits, from navigation until the script has finished and every "
-        "chart is drawn; the instructor's browser visit shows their first class.",
+        "compare classes shows up to 5 of the instructor's classes). The dashboards and the "
+        "comparison cache their figures and charts (lib.dashboard), so their warm runs are "
+        "served from that cache, as a repeat view is; the rows \"caches cleared\" time one run "
+        "that recomputes everything. Browser: headless Chromium, "
+        "median of the warm visits (each a new session), from navigation until the script has "
+        "finished and every chart is drawn; the pages show all their charts on load; the "
+        "instructor's browser visit shows their first class.",
         "",
         _markdown_table(header, body),
         "",

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
+from streamlit import dataframe_util
 
 from lib import charts, class_queries, classes, coaching_store, db, metrics, queries
 from lib.queries import Filters
@@ -125,7 +126,9 @@ CLASS_CACHE_ENTRIES = 500
 @dataclass(frozen=True)
 class ChartPanel:
     """One chart of a dashboard as lib.ui.chart_block shows it: a Vega-Lite spec (None when
-    there is nothing to draw), its text description, the table shown under "Show data"."""
+    there is nothing to draw), its text description, the table shown under "Show data".
+    `wire`: the spec with its datasets already in the Arrow form Streamlit sends them in
+    (Streamlit passes bytes through), made once, when the panel is built and cached."""
 
     title: str
     spec: dict | None
@@ -133,6 +136,13 @@ class ChartPanel:
     table: pd.DataFrame
     empty_text: str
     key: str
+    wire: dict | None = None
+
+    def __post_init__(self):
+        if self.spec is not None and self.wire is None:
+            object.__setattr__(self, "wire", {**self.spec, "datasets": {
+                name: dataframe_util.convert_anything_to_arrow_bytes(rows)
+                for name, rows in self.spec.get("datasets", {}).items()}})
 
 
 @dataclass(frozen=True)
