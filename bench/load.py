@@ -34,8 +34,10 @@ within 1.5x the bare form's.
 `--soak SECONDS` instead runs the app alone: each session repeatedly signs in (a new websocket),
 opens the page, submits `--submits` times with a short pause (`--think`) and leaves, until the
 time is up; the server's resident memory (VmRSS) is sampled every `--sample` seconds. Growth is
-measured from after the warm-up (`--warmup`, default the first 10 % of the time, at most 60 s):
-the mean of the samples in the first minute after it against the mean of the last minute.
+measured from after the warm-up (`--warmup`, default 180 s — Streamlit keeps a disconnected
+session for `server.disconnectedSessionTTL`, 120 s, so the sessions held settle only after that
+and one more round — or 30 % of a shorter soak): the mean of the samples in the first minute
+after it against the mean of the last minute.
 
 Results are printed and, unless --no-record, appended to the "## Load" section at the end of
 bench/RESULTS.md (created if missing); raw figures go to test-artifacts/load-*.json. Not part of
@@ -320,13 +322,18 @@ class ConversationUser:
                                                  f"{self.session.closed_by_server}")
             await self.session.close()
 
-    async def _choose_contact(self, new_contact: bool) -> None:
+    async def _choose_contact(self, new_contact: bool) -> tuple:
+        """Pick "Someone new" or one of the contacts in "Who did you talk to?". Outside the
+        form that is a rerun of its own (timed apart); inside it, it goes with the submit.
+        Returns (widget, choice, is new, in form)."""
         s = self.session
         who = s.widget(WHO)
         options = who.options
         new_option = options[0]  # "Someone new — add them now"
         existing = options[1:]
         target = new_option if new_contact or not existing else self.rng.choice(existing)
+        if who.form_id:
+            return who, target, target == new_option, True
         sent = s.values.get(who.id)
         if sent is not None and sent.WhichOneof("value") == "string_value":
             current = sent.string_value
@@ -334,20 +341,21 @@ class ConversationUser:
             current = options[who.proto.default]
         else:
             current = None
-        if current == target:
-            return
-        started = time.monotonic()
-        await s.send(s.rerun_message({who: target}, fragment_id=who.fragment_id))
-        run = await s.next_run()
-        self.choose_latencies.append(run.finished - started)
-        self.problems.check(run, f"session {self.index} choose contact")
+        if current != target:
+            started = time.monotonic()
+            await s.send(s.rerun_message({who: target}, fragment_id=who.fragment_id))
+            run = await s.next_run()
+            self.choose_latencies.append(run.finished - started)
+            self.problems.check(run, f"session {self.index} choose contact")
+        return who, target, target == new_option, False
 
     async def submit(self, kind: str) -> Sample:
         rng = self.rng
         self.serial += 1
         marker = f"{self.run_id}-s{self.index:03d}-n{self.serial:03d}"
         invalid = rng.choice(INVALID_KINDS) if kind == "invalid" else None
-        await self._choose_contact(new_contact=invalid == "missing_name" or rng.random() < 0.5)
+        who, choice, is_new, in_form = await self._choose_contact(
+            new_contact=invalid == "missing_name" or rng.random() < 0.5)
         s = self.session
         w = s.widgets()
         changes = {}
@@ -357,8 +365,10 @@ class ConversationUser:
                 raise ProtocolError(f"no widget labelled {label!r} on the page")
             changes[w[label]] = value
 
+        if in_form:
+            put(WHO, choice)
         today = today_utc()
-        if "Name *" in w:  # a new contact
+        if is_new:
             name = f"{rng.choice(_FIRST)} {rng.choice(_LAST)} {uuid.uuid4().hex[:6]}"
             put("Name *", "" if invalid == "missing_name" else name)
             put("Organization", f"{rng.choice(_WORDS).capitalize()} {rng.choice(_WORDS)} Ltd")
@@ -648,7 +658,9 @@ async def soak(args, workdir: Path, run_id: str) -> dict:
     students = prepare_accounts(db_path, args.sessions)
     problems = Problems()
     rss: list[tuple[float, int]] = []
-    warmup = args.warmup if args.warmup is not None else min(60.0, args.soak * 0.1)
+    # Streamlit keeps a disconnected session for server.disconnectedSessionTTL (120 s): the
+    # number of sessions held, and so the memory, settles only after that and one more round.
+    warmup = args.warmup if args.warmup is not None else min(180.0, args.soak * 0.3)
     with serve("app.py", workdir, {DB_ENV: str(db_path)}, options=args.option) as server:
         users = [ConversationUser(i, server.url, uid, token, run_id,
                                   random.Random(args.seed * 1000 + i), problems)
@@ -829,7 +841,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="soak: seconds between memory samples (5)")
     parser.add_argument("--warmup", type=float, default=None,
                         help="soak: seconds excluded before the memory baseline "
-                             "(default 10 %% of the soak, at most 60)")
+                             "(default 180, or 30 %% of a shorter soak)")
     parser.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
                         help="a Streamlit option for both servers, e.g. "
                              "runner.postScriptGC=false (repeatable)")
