@@ -244,7 +244,8 @@ def ink() -> str:
 
 def chart_block(title: str, chart, description: str, data, empty_text: str, key: str) -> None:
     """A bordered chart with its text description (also its aria-label) and a "Show data"
-    table alternative; an empty frame shows `empty_text` instead of an empty chart. `chart`: an
+    table alternative (drawn when opened; its widget key is `<key>_data`); an empty frame shows
+    `empty_text` instead of an empty chart. `chart`: an
     Altair chart, or a Vega-Lite dict (lib.charts.to_spec) whose `description` is set."""
     with st.container(border=True):
         st.subheader(title)
@@ -260,5 +261,8 @@ def chart_block(title: str, chart, description: str, data, empty_text: str, key:
             st.vega_lite_chart({**chart, "config": config}, width="stretch", key=key)
         else:
             st.altair_chart(chart.configure_text(color=ink()), width="stretch", key=key)
-        with st.expander("Show data"):
-            st.dataframe(data, hide_index=True, width="stretch")
+        # The table is drawn once the expander is opened (a rerun): a data grid in a closed
+        # expander still costs the browser its loading and drawing on every page load.
+        with st.expander("Show data", key=f"{key}_data", on_change="rerun") as table:
+            if table.open:
+                st.dataframe(data, hide_index=True, width="stretch")

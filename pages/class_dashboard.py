@@ -120,7 +120,11 @@ if shared.empty:
     st.info("No shared insights yet. Students choose per conversation whether to share theirs.")
 else:
     for industry, group in shared.groupby("industry", sort=True):
-        with st.expander(f"{industry} — {len(group)} insight(s)"):
+        # Drawn once opened (a rerun), as the charts' "Show data" tables are.
+        with st.expander(f"{industry} — {len(group)} insight(s)", key=f"cd_shared_{industry}",
+                         on_change="rerun") as opened:
+            if not opened.open:
+                continue
             st.dataframe(group.assign(category=group["category"].map(vocab.TIARA))
                          [["category", "text", "held_on", "shared_by"]],
                          hide_index=True, width="stretch",

@@ -104,8 +104,25 @@ def test_figures_follow_every_write_at_once(app, con, user_id):
     log_outreach(con, user_id, d, ago(1), "email")
     at.run()
     assert metric(at, "Outreach sent") == "4"
+    at.session_state["chart_industry_data"] = True  # open its "Show data"
+    at.run()
     assert any("Law" in str(frame.value.to_csv()) for frame in at.dataframe)
     conversation = queries.conversation_log(con, user_id, queries.Filters())["id"].iloc[0]
     store.delete_conversation(con, user_id, int(conversation))
     at.run()
     assert metric(at, "Conversations") == "0"
+
+
+def test_every_chart_has_its_table_once_opened(app, con, user_id):
+    seed(con, user_id)
+    at = open_page(app, PAGE)
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == 5
+    assert len([e for e in at.expander if e.label == "Show data"]) == 5
+    assert not at.dataframe  # drawn only when opened
+    for key in ("chart_weekly", "chart_industry", "chart_channel", "chart_funnel",
+                "chart_insights"):
+        at.session_state[f"{key}_data"] = True
+    at.run()
+    assert len(at.dataframe) == 5
+    assert len(at.get("vega_lite_chart")) == 5

@@ -34,11 +34,13 @@ WELCOME_TABS = ["Sign in", "Create an account", "Explore the demo"]
 
 
 def expand_all(page, expanders) -> None:
-    """Open every `st.expander` the locator finds (opening one does not rerun)."""
+    """Open every `st.expander` the locator finds; one whose content is drawn only once opened
+    (on_change="rerun", e.g. a chart's "Show data") reruns the script: wait for it."""
     for expander in expanders.all():
         summary = expander.locator("summary")
         if expander.locator("details").get_attribute("open") is None:
-            summary.click()
+            with rerun_after(page):
+                summary.click()
     page.wait_for_timeout(100)
 
 

@@ -206,7 +206,7 @@ def _reach_every_table(page) -> int:
     while opened < charts:
         tab_to(page, lambda i: i["tag"] == "summary" and i["name"] == "Show data",
                f"the Show data of chart {opened + 1} of {charts}")
-        page.keyboard.press("Enter")  # opens the expander (no rerun)
+        press_and_wait(page, "Enter")  # opens the expander; its table is drawn on the rerun
         info = tab_to(page, lambda i: "stDataFrame" in i["within"] or i["testid"] == "stDataFrame",
                       f"the table of chart {opened + 1}", limit=10)
         table = page.locator(":focus")
