@@ -215,6 +215,9 @@ def import_section() -> None:
                 st.text(problem.message)
 
     count = len(plan.importing)
+    if count == 0 and plan.known:
+        st.info(f"Nothing new in this file: {len(plan.known)} of its rows are already in your "
+                "tracker, so importing it again would add nothing.", icon=":material/done_all:")
     if st.button(f"Import {count} rows", type="primary", disabled=count == 0,
                  key="ie_import", icon=":material/upload:"):
         bar = st.progress(0.0, text="Checking the rows…")

@@ -84,6 +84,8 @@ def test_tracker_upload_preview_and_import(con, user_id):
     # the same file again: everything is already there, the button imports nothing
     assert metric(at, "Already there") == "6"
     assert button(at, "Import 0 rows").disabled
+    assert "Nothing new in this file: 6 of its rows are already in your tracker" in \
+        unescaped(at.info)
 
 
 def test_bad_rows_are_listed_with_their_reasons(con, user_id):
