@@ -22,7 +22,7 @@ from tests.e2e.harness import Login
 ADMIN = Login("admin@e2e.example", "admin-password-1", "Ada Admin")
 INSTRUCTOR = Login("teacher@e2e.example", "teacher-password-1", "Tess Teacher")
 STUDENT_POOL = [Login(f"student{n:02d}@e2e.example", f"student-password-{n:02d}",
-                      f"Student {n:02d}") for n in range(1, 17)]
+                      f"Student {n:02d}") for n in range(1, 25)]
 
 
 def _prepare_shared(con) -> None:
