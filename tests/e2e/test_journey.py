@@ -124,10 +124,9 @@ def test_insight_text_is_shown_literally_and_never_runs(app_server, student, pag
     expect(page.get_by_test_id("stCaptionContainer")
            .filter(has_text="Grace <b>Hopper</b> · <i>Navy</i>")).to_have_count(1)
     # In the table (drawn on a canvas: read through its accessible copy, see `grid_text`).
-    views = page.get_by_role("radiogroup", name="View", exact=True)
-    if views.count():  # the cards/table switch
-        with rerun_after(page):
-            views.get_by_role("radio", name="Table", exact=True).click()
+    with rerun_after(page):  # the Cards/Table switch (a horizontal st.radio: click its label)
+        page.get_by_role("radiogroup", name="View", exact=True) \
+            .get_by_text("Table", exact=True).click()
     grid = page.get_by_test_id("data-grid-canvas")
     grid.focus()
     insight_cells = grid.locator("td[aria-colindex='3']")
