@@ -1,5 +1,6 @@
-"""Assembles the student and class dashboards from named queries and pure metrics; the class
-dashboard's figures and chart specs are cached briefly (see `class_dashboard`)."""
+"""Assembles the student and class dashboards from named queries and pure metrics, with their
+charts as Vega-Lite specs, and caches them: a student's keyed by a fingerprint of their records
+(`student_view`), a class's for a short time (`class_dashboard`)."""
 
 from __future__ import annotations
 
@@ -47,6 +48,37 @@ def student_dashboard(con, user_id: int, filters: Filters, *, today: dt.date,
         industries=sorted(pipeline["industry"].dropna().unique().tolist()),
     )
 
+
+# --- chart panels ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ChartPanel:
+    """One chart of a dashboard as lib.ui.chart_block shows it: a Vega-Lite spec (None when
+    there is nothing to draw), its text description, the table shown under "Show data".
+    `wire`: the spec with its datasets already in the Arrow form Streamlit sends them in
+    (Streamlit passes bytes through), made once, when the panel is built and cached."""
+
+    title: str
+    spec: dict | None
+    description: str
+    table: pd.DataFrame
+    empty_text: str
+    key: str
+    wire: dict | None = None
+
+    def __post_init__(self):
+        if self.spec is not None and self.wire is None:
+            object.__setattr__(self, "wire", {**self.spec, "datasets": {
+                name: dataframe_util.convert_anything_to_arrow_bytes(rows)
+                for name, rows in self.spec.get("datasets", {}).items()}})
+
+
+def _panel(title, chart_fn, description, table, empty_text, key) -> ChartPanel:
+    return ChartPanel(title, None if table.empty else charts.to_spec(chart_fn()), description,
+                      table, empty_text, key)
+
+
+# --- the student's dashboard, cached ---------------------------------------------------------
 
 STUDENT_CACHE_TTL_S = 600  # only bounds memory: the key changes with any of the student's rows
 STUDENT_CACHE_ENTRIES = 1000
@@ -124,28 +156,6 @@ CLASS_CACHE_ENTRIES = 500
 
 
 @dataclass(frozen=True)
-class ChartPanel:
-    """One chart of a dashboard as lib.ui.chart_block shows it: a Vega-Lite spec (None when
-    there is nothing to draw), its text description, the table shown under "Show data".
-    `wire`: the spec with its datasets already in the Arrow form Streamlit sends them in
-    (Streamlit passes bytes through), made once, when the panel is built and cached."""
-
-    title: str
-    spec: dict | None
-    description: str
-    table: pd.DataFrame
-    empty_text: str
-    key: str
-    wire: dict | None = None
-
-    def __post_init__(self):
-        if self.spec is not None and self.wire is None:
-            object.__setattr__(self, "wire", {**self.spec, "datasets": {
-                name: dataframe_util.convert_anything_to_arrow_bytes(rows)
-                for name, rows in self.spec.get("datasets", {}).items()}})
-
-
-@dataclass(frozen=True)
 class ClassDashboard:
     kpis: dict
     charts: dict[str, ChartPanel]  # CLASS_CHARTS, in page order
@@ -155,11 +165,6 @@ class ClassDashboard:
 
 CLASS_CHARTS = ("weekly", "distribution", "industries", "rates_industry", "rates_channel",
                 "clarity")
-
-
-def _panel(title, chart_fn, description, table, empty_text, key) -> ChartPanel:
-    return ChartPanel(title, None if table.empty else charts.to_spec(chart_fn()), description,
-                      table, empty_text, key)
 
 
 def build_class_dashboard(con, viewer_id: int, class_id: int, start: dt.date, end: dt.date,

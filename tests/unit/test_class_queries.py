@@ -553,3 +553,29 @@ def test_suppress_small_groups_is_pure():
     assert str(out["students"].dtype) == "Int64"
     empty = cq.suppress_small_groups(frame.iloc[:0], "students", ["contacted"], threshold=5)
     assert empty.empty and "suppressed" in empty.columns
+
+
+# --- class_version: the access check and cache key of lib.dashboard.class_dashboard ------------
+
+def test_class_version_checks_access_and_follows_settings_and_enrolments(own_world):
+    con, ids = own_world
+    version = cq.class_version(con, ids["a"], ids["class"])
+    assert cq.class_version(con, ids["a"], ids["class"]) == version  # stable
+    assert cq.class_version(con, ids["admin"], ids["class"])  # an admin may see it
+    for outsider in (ids["b"], ids["Avery"]):  # another instructor, a student
+        with pytest.raises(NotFound):
+            cq.class_version(con, outsider, ids["class"])
+    with pytest.raises(NotFound):
+        cq.class_version(con, ids["a"], "not a number")
+    # A student joining, a student leaving, a settings change: each changes it.
+    newcomer = make_user(con, "Newcomer")
+    classes.join_class(con, newcomer, classes.classes_for(con, ids["a"])["join_code"].iloc[0])
+    joined = cq.class_version(con, ids["a"], ids["class"])
+    assert joined != version
+    classes.leave_class(con, newcomer, ids["class"])
+    left = cq.class_version(con, ids["a"], ids["class"])
+    assert left not in (version, joined)
+    record = classes.class_record(con, ids["a"], ids["class"])
+    classes.update_class(con, ids["a"], ids["class"], classes.clean_class(
+        {**record, "conversations_goal": 9}))
+    assert cq.class_version(con, ids["a"], ids["class"]) != left
