@@ -11,6 +11,7 @@ log = logging.getLogger("career_conversations")
 
 st.set_page_config(page_title="Career Conversations", page_icon=":material/forum:",
                    layout="wide")
+ui.freeze_startup_heap()  # once per process: see its docstring
 
 try:
     ui.database()
