@@ -367,15 +367,4 @@ def student_records(con, user_id: int) -> dict[str, pd.DataFrame]:
     """Every record of one student — the tracker's (`queries.student_records`) and the coaching
     ones (COACHING_RECORDS) — one frame per type, read in one snapshot (no prep question without
     its scheduled conversation). Python values in object columns: empty stays None."""
-    frames = {}
-    statements = {**queries._STUDENT_RECORDS, **COACHING_RECORDS}
-    with reading(con) as cur:
-        cur.execute("BEGIN TRANSACTION")
-        try:
-            for name, sql in statements.items():
-                cur.execute(sql, {"u": user_id})
-                columns = [d[0] for d in cur.description]
-                frames[name] = pd.DataFrame(cur.fetchall(), columns=columns, dtype=object)
-        finally:
-            cur.execute("ROLLBACK")
-    return frames
+    return queries.student_records(con, user_id, COACHING_RECORDS)

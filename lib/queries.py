@@ -363,14 +363,16 @@ _STUDENT_RECORDS = {
 }
 
 
-def student_records(con, user_id: int) -> dict[str, pd.DataFrame]:
+def student_records(con, user_id: int, more: dict[str, str] | None = None
+                    ) -> dict[str, pd.DataFrame]:
     """Every contact, message, conversation, prepared question and insight of one student, one
-    frame per type (Python values in object columns: dates stay dates, empty stays None)."""
+    frame per type (Python values in object columns: dates stay dates, empty stays None), plus
+    the frames of `more` (name -> SQL with the parameter $u), all read in one snapshot."""
     frames = {}
     with reading(con) as cur:
         cur.execute("BEGIN TRANSACTION")  # one snapshot: no insight without its conversation
         try:
-            for name, sql in _STUDENT_RECORDS.items():
+            for name, sql in {**_STUDENT_RECORDS, **(more or {})}.items():
                 cur.execute(sql, {"u": user_id})
                 columns = [d[0] for d in cur.description]
                 frames[name] = pd.DataFrame(cur.fetchall(), columns=columns, dtype=object)
