@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 
-from lib import classes, queries, store, vocab
+from lib import classes, prep, queries, store, vocab
 from lib.db import reading, transaction, with_retry
 from lib.queries import _mine
 from lib.reminders import (
@@ -34,7 +34,6 @@ WEEKLY_GOAL_MAX = 100
 TERM_GOAL_MAX = 500
 CAREER_GOAL_MAX = 2_000
 ACTION_KEY_MAX = 200
-PREP_QUESTIONS_MIN, PREP_QUESTIONS_MAX = 3, 5  # the prep checklist's "3–5 questions chosen"
 
 
 def _owned_contact(cur, user_id: int, contact_id: int) -> None:
@@ -161,7 +160,7 @@ def upcoming_conversations(con, user_id: int, *, start: dt.date | None = None,
     (researched, 3–5 questions chosen, confirmed). Columns: id, contact_id, name, organization, starts_at, timezone,
     duration_min, format, place, researched, confirmed, questions, prep_complete."""
     with reading(con) as cur:
-        return cur.execute(f"""
+        frame = cur.execute(f"""
             WITH {_mine("contacts", "scheduled_conversations")},
             s AS MATERIALIZED (
                 SELECT * FROM my_scheduled_conversations
@@ -175,15 +174,16 @@ def upcoming_conversations(con, user_id: int, *, start: dt.date | None = None,
             )
             SELECT s.id, s.contact_id, c.name, c.organization, s.starts_at, s.timezone,
                    s.duration_min, s.format, s.place, s.researched, s.confirmed,
-                   coalesce(q.questions, 0)::INTEGER AS questions,
-                   (s.researched AND s.confirmed
-                    AND coalesce(q.questions, 0) BETWEEN $qmin AND $qmax) AS prep_complete
+                   coalesce(q.questions, 0)::INTEGER AS questions
             FROM s
             JOIN my_contacts c ON c.id = s.contact_id
             LEFT JOIN q ON q.scheduled_id = s.id
             ORDER BY s.starts_at, s.id
-        """, {"u": user_id, "start": start, "end": end, "qmin": PREP_QUESTIONS_MIN,
-              "qmax": PREP_QUESTIONS_MAX}).df()
+        """, {"u": user_id, "start": start, "end": end}).df()
+    frame["prep_complete"] = [  # the one rule, lib.prep's
+        prep.prep_complete(researched=bool(r.researched), question_count=int(r.questions),
+                           confirmed=bool(r.confirmed)) for r in frame.itertuples()]
+    return frame
 
 
 def _zone(name) -> dt.tzinfo | None:
