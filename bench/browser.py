@@ -20,8 +20,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -78,13 +76,6 @@ class MemorySampler(threading.Thread):
         self.join(timeout=2)
 
 
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-            return response.status == 200
-    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-        return False
-
 
 # The student dashboard's charts from specs made beforehand: what drawing them costs the browser
 # when the server has nothing to compute.
@@ -113,7 +104,7 @@ def static_app(source: str, timeout: float = 30.0) -> Iterator[str]:
             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         try:
             deadline = time.monotonic() + timeout
-            while not _healthy(url):
+            while not harness.healthy(url):
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("The static app did not start: "
                                        + (Path(tmp) / "server.log").read_text(errors="replace"))

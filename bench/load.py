@@ -59,8 +59,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 import uuid
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -68,6 +66,7 @@ from pathlib import Path
 from typing import Iterator
 
 from bench.load_client import ProtocolError, Run, Session, today_utc
+from tests.e2e import harness
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 RESULTS = REPO_ROOT / "bench" / "RESULTS.md"
@@ -105,20 +104,6 @@ class Server:
         return self.log_path.read_text(errors="replace")
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-            return response.status == 200
-    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-        return False
 
 
 @contextmanager
@@ -127,7 +112,7 @@ def serve(script: Path | str, workdir: Path, env: dict[str, str] | None = None,
     """`streamlit run script` on a free port with the test flags (and `options`, e.g.
     "runner.postScriptGC=false"), in the repository (so .streamlit/config.toml applies); its
     output goes to workdir/<script>-<port>.log. Stopped on exit."""
-    port = _free_port()
+    port = harness.free_port()
     url = f"http://127.0.0.1:{port}"
     log_path = workdir / f"{Path(script).stem}-{port}.log"
     with open(log_path, "wb") as log:
@@ -141,7 +126,7 @@ def serve(script: Path | str, workdir: Path, env: dict[str, str] | None = None,
     server = Server(url, process, log_path)
     try:
         deadline = time.monotonic() + timeout
-        while not _healthy(url):
+        while not harness.healthy(url):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"{script} did not start:\n{server.log()}")
             time.sleep(0.1)

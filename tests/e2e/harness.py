@@ -110,7 +110,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _healthy(url: str) -> bool:
+def healthy(url: str) -> bool:
     try:
         with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
             return response.status == 200 and response.read().strip() == b"ok"
@@ -172,7 +172,7 @@ def running_app(db_path: Path | None = None, *, prepare: Callable[[Any], Any] | 
                          prepared=prepared)
         try:
             deadline = time.monotonic() + timeout
-            while not _healthy(url):
+            while not healthy(url):
                 if process.poll() is not None:
                     raise AppDidNotStart(f"The app exited with code {process.returncode} before "
                                          f"it was healthy. Its output:\n{app.output()}")

@@ -223,7 +223,7 @@ def test_streamlit_exemptions_are_streamlits_own(browser, axe, tmp_path):
         env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
         deadline = time.monotonic() + harness.STARTUP_TIMEOUT_S
-        while not harness._healthy(url):
+        while not harness.healthy(url):
             assert process.poll() is None and time.monotonic() < deadline, \
                 (tmp_path / "server.log").read_text()
             time.sleep(0.1)
