@@ -111,12 +111,7 @@ def static_app(source: str, timeout: float = 30.0) -> Iterator[str]:
                 time.sleep(0.1)
             yield url
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+            harness.stop_process(process)
             log.close()
 
 

@@ -132,13 +132,7 @@ def serve(script: Path | str, workdir: Path, env: dict[str, str] | None = None,
             time.sleep(0.1)
         yield server
     finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+        harness.stop_process(process, timeout=15)
 
 
 def rss_kb(pid: int) -> int:

@@ -118,12 +118,13 @@ def healthy(url: str) -> bool:
         return False
 
 
-def _stop(process: subprocess.Popen) -> None:
+def stop_process(process: subprocess.Popen, timeout: float = 10) -> None:
+    """Terminate a server process we started (kill it if it does not exit within `timeout`)."""
     if process.poll() is not None:
         return
     process.terminate()
     try:
-        process.wait(timeout=10)
+        process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=10)
@@ -182,7 +183,7 @@ def running_app(db_path: Path | None = None, *, prepare: Callable[[Any], Any] | 
                 time.sleep(0.1)
             yield app
         finally:
-            _stop(process)
+            stop_process(process)
 
 
 def find_chromium() -> str | None:

@@ -241,7 +241,7 @@ def test_streamlit_exemptions_are_streamlits_own(browser, axe, tmp_path):
         finally:
             page.context.close()
     finally:
-        harness._stop(process)
+        harness.stop_process(process)
         log.close()
 
 
