@@ -79,9 +79,13 @@ def next_actions_section(con, user_id: int, *, today: dt.date, tz_name: str | No
     for action in items[:SHOWN_FIRST]:
         _action_item(con, user_id, action, today=today, key_prefix=key_prefix)
     if len(items) > SHOWN_FIRST:
-        with st.expander(f"Show {len(items) - SHOWN_FIRST} more"):
-            for action in items[SHOWN_FIRST:]:
-                _action_item(con, user_id, action, today=today, key_prefix=key_prefix)
+        # Drawn once opened (a rerun), as the charts' tables are: a closed expander's items
+        # still cost the server and the browser every element on every page load.
+        with st.expander(f"Show {len(items) - SHOWN_FIRST} more", key=f"{key_prefix}_more",
+                         on_change="rerun") as more:
+            if more.open:
+                for action in items[SHOWN_FIRST:]:
+                    _action_item(con, user_id, action, today=today, key_prefix=key_prefix)
 
 
 # --- upcoming conversations ---------------------------------------------------------------------

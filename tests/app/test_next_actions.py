@@ -86,3 +86,30 @@ def test_upcoming_conversation_and_its_prepare_item(app, con, user_id):
     assert "Prepare for your conversation with Hana Rossi" in text
     assert "14:30** — Hana Rossi (Lakeshore)" in text
     assert "Prep to do" in text
+
+
+def test_the_most_urgent_five_first_the_rest_once_opened(app, con, user_id):
+    """Seven thank-yous owed (and the weekly goal): five items are drawn, the others wait
+    behind "Show 3 more" (drawn when it is opened, so a long list costs nothing until asked
+    for) — and can be done from there."""
+    from lib import coaching_ui
+
+    names = [f"Person {i}" for i in range(7)]
+    talks = [log_conversation(con, user_id, add_contact(con, user_id, name=name),
+                              TODAY - dt.timedelta(days=i)) for i, name in enumerate(names)]
+    at = open_page(app, PAGE)
+    done = [b for b in at.button if b.key and b.key.startswith("na_done_thank_you")]
+    assert len(done) == coaching_ui.SHOWN_FIRST == 5
+    # Most urgent (longest overdue) first: the two left are the newest.
+    assert "Send a thank-you to Person 6" in markdown(at)
+    assert "Person 0" not in markdown(at) and "Person 1" not in markdown(at)
+    # Seven thank-yous and the weekly outreach goal: three more.
+    assert [e.label for e in at.expander if e.label.endswith(" more")] == ["Show 3 more"]
+    at.session_state["na_more"] = True  # the browser opens it
+    at.run()
+    assert "Send a thank-you to Person 0" in markdown(at)
+    at.button(key=f"na_done_thank_you:{talks[0]}").click()
+    at.run()
+    assert not at.exception
+    states = {c.conversation_id: c.thank_you_on for c in coaching_store.conversation_states(con, user_id)}
+    assert states[talks[0]] == TODAY
