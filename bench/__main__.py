@@ -58,17 +58,17 @@ def _people(con) -> dict:
             "instructor": {"id": instructor}, "compared": theirs}
 
 
-def _student_chart_specs(con, student: int, today: dt.date) -> list[dict]:
-    """The student dashboard's charts as Vega-Lite specs (data inline), built by the page's own
-    lib.dashboard and lib.charts over its default date range."""
-    from lib import charts, queries
+def _student_chart_specs(con, student: int, today: dt.date) -> list[str]:
+    """The student dashboard's charts as the page shows them (lib.chart_images: server-drawn SVG
+    images in their HTML), built by the page's own lib.dashboard over its default date range."""
+    from lib import chart_images, queries
     from lib.dashboard import build_student_view
 
     first, _ = queries.activity_bounds(con, student)
     view = build_student_view(con, student, queries.Filters(start=min(first or today, today),
                                                             end=today), today=today)
-    return [json.loads(json.dumps(charts.with_text_colour(panel.spec, "#1B1F24")))
-            for panel in view.charts.values() if panel.spec is not None]
+    return [chart_images.picture_html(panel.spec, panel.description, wide=name == "weekly")
+            for name, panel in view.charts.items() if panel.spec is not None]
 
 
 def _measure_pages(db_path: Path, people: dict, runs: int,

@@ -4,7 +4,7 @@ The app runs under `streamlit run app.py` (tests/e2e/harness.py starts it on a f
 one-line hello-world app runs the same way beside it. Headless Chromium (Playwright, Debian's
 /usr/bin/chromium) opens a page signed in by the `cc_session` cookie of a session started before
 the server, and the time runs from navigation until the script has finished and every
-`[data-testid="stVegaLiteChart"]` holds a drawn canvas or svg. The first visit of each page
+chart image (`img.cc-chart`, lib.chart_images) is loaded and decoded. The first visit of each page
 (assets not yet cached) is dropped; the median of the others is reported.
 
 Peak memory is the server process's VmHWM (/proc/<pid>/status) after the browser has loaded the
@@ -33,11 +33,11 @@ _DRAWN = """({charts, text}) => {
     if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
     if (document.querySelector('[data-testid="stSkeleton"]')) return false;
     if (text !== null && !document.body.innerText.includes(text)) return false;
-    const found = document.querySelectorAll('[data-testid="stVegaLiteChart"]');
+    const found = document.querySelectorAll('img.cc-chart');
     if (found.length < charts) return false;
     for (const chart of found) {
-        const drawn = chart.querySelector('canvas, svg');
-        if (!drawn || drawn.getBoundingClientRect().width === 0) return false;
+        if (!chart.complete || chart.naturalWidth === 0
+            || chart.getBoundingClientRect().width === 0) return false;
     }
     return true;
 }"""
@@ -77,13 +77,13 @@ class MemorySampler(threading.Thread):
 
 
 
-# The student dashboard's charts from specs made beforehand: what drawing them costs the browser
-# when the server has nothing to compute.
+# The student dashboard's chart images made beforehand (their HTML, lib.chart_images): what
+# showing them costs the browser when the server has nothing to compute.
 CHARTS_ONLY = """import json
 import streamlit as st
 st.title("Charts only")
-for spec in json.load(open({path!r}, encoding="utf-8"))[:{count}]:
-    st.vega_lite_chart(spec, width="stretch")
+for markup in json.load(open({path!r}, encoding="utf-8"))[:{count}]:
+    st.markdown(markup, unsafe_allow_html=True)
 """
 
 
@@ -142,7 +142,7 @@ def time_to_charts(browser, url: str, runs: int, *, token: str | None = None,
 def measure(db_path: Path, tokens: dict[str, str], charts: dict[str, int], runs: int,
             chart_specs: Path | None = None) -> dict:
     """Time to charts for the student and instructor dashboards, the hello-world app and (given
-    `chart_specs`, a JSON list of Vega-Lite specs) the same charts served ready-made; and the app
+    `chart_specs`, a JSON list of the charts' HTML) the same charts served ready-made; and the app
     server's memory. `tokens` and `charts` are keyed "student" / "instructor"."""
     from playwright.sync_api import sync_playwright
 

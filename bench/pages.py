@@ -85,7 +85,7 @@ def _check(at: AppTest) -> None:
 
 
 def _charts(at: AppTest) -> int:
-    return len(at.get("vega_lite_chart"))
+    return sum('class="cc-chart"' in str(m.value) for m in at.markdown)
 
 
 def _timed_runs(at: AppTest, runs: int, note: str = "") -> Timing:

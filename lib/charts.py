@@ -42,14 +42,6 @@ def to_spec(chart: alt.TopLevelMixin) -> dict:
     return spec
 
 
-def with_text_colour(spec: dict, colour: str) -> dict:
-    """A copy of `spec` whose text marks are drawn in `colour` (as `configure_text(color=…)`);
-    the data is shared, not copied."""
-    config = dict(spec.get("config", {}))
-    config["text"] = {**config.get("text", {}), "color": colour}
-    return {**spec, "config": config}
-
-
 def complete_weeks(frame: pd.DataFrame) -> pd.DataFrame:
     """Every week between the first and the last, each measure present (0 when nothing
     happened), so a line never bridges an empty week."""

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
-from streamlit import dataframe_util
 
 from lib import charts, class_queries, classes, coaching_store, db, metrics, queries
 from lib.queries import Filters
@@ -54,9 +53,8 @@ def student_dashboard(con, user_id: int, filters: Filters, *, today: dt.date,
 @dataclass(frozen=True)
 class ChartPanel:
     """One chart of a dashboard as lib.ui.chart_block shows it: a Vega-Lite spec (None when
-    there is nothing to draw), its text description, the table shown under "Show data".
-    `wire`: the spec with its datasets already in the Arrow form Streamlit sends them in
-    (Streamlit passes bytes through), made once, when the panel is built and cached."""
+    there is nothing to draw; lib.chart_images draws it), its text description, the table shown
+    under "Show data"."""
 
     title: str
     spec: dict | None
@@ -64,13 +62,6 @@ class ChartPanel:
     table: pd.DataFrame
     empty_text: str
     key: str
-    wire: dict | None = None
-
-    def __post_init__(self):
-        if self.spec is not None and self.wire is None:
-            object.__setattr__(self, "wire", {**self.spec, "datasets": {
-                name: dataframe_util.convert_anything_to_arrow_bytes(rows)
-                for name, rows in self.spec.get("datasets", {}).items()}})
 
 
 def _panel(title, chart_fn, description, table, empty_text, key) -> ChartPanel:

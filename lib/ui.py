@@ -9,6 +9,7 @@ import importlib
 import json
 import logging
 import os
+import threading
 import uuid
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -35,7 +36,8 @@ def _database(path: str):
 
 _HEAP_FROZEN = False
 # What the pages import: loaded before the freeze so the collector never walks them again.
-_PAGE_MODULES = ("pandas", "pyarrow", "altair", "openpyxl", "lib.accounts", "lib.charts",
+_PAGE_MODULES = ("pandas", "pyarrow", "altair", "openpyxl", "vl_convert", "lib.accounts",
+                 "lib.chart_images", "lib.charts",
                  "lib.class_queries", "lib.coaching_ui", "lib.dashboard", "lib.data_export",
                  "lib.forms", "lib.importer", "lib.prep_ui", "lib.queries", "lib.store")
 
@@ -58,6 +60,11 @@ def freeze_startup_heap() -> bool:
     gc.collect()
     gc.freeze()
     log.info("%s objects of the startup heap frozen", gc.get_freeze_count())
+    from lib import chart_images
+
+    # Starting the chart renderer takes ~0.7 s: now, in the background, not on a first chart.
+    threading.Thread(target=chart_images.warm_up, name="chart-renderer-warm-up",
+                     daemon=True).start()
     return True
 
 
@@ -263,35 +270,33 @@ def escape_markdown(text: str) -> str:
     return "".join("\\" + ch if ch in _MARKDOWN_SPECIALS else ch for ch in str(text))
 
 
-def ink() -> str:
-    """The theme's text colour, for text drawn inside charts (Vega draws text black by
-    default, unreadable in dark mode)."""
+def dark_theme() -> bool:
+    """True when the browser shows the dark theme (charts are drawn in the theme's colours)."""
     try:
-        dark = st.context.theme.type == "dark"
+        return st.context.theme.type == "dark"
     except Exception:  # no browser context
-        dark = False
-    return "#E8EDF3" if dark else "#0E1116"  # .streamlit/config.toml textColor
+        return False
 
 
-def chart_block(title: str, chart, description: str, data, empty_text: str, key: str) -> None:
-    """A bordered chart with its text description (also its aria-label) and a "Show data"
-    table alternative (drawn when opened; its widget key is `<key>_data`); an empty frame shows
-    `empty_text` instead of an empty chart. `chart`: an
-    Altair chart, or a Vega-Lite dict (lib.charts.to_spec) whose `description` is set."""
-    with st.container(border=True):
+def chart_block(title: str, chart, description: str, data, empty_text: str, key: str, *,
+                wide: bool = False) -> None:
+    """A bordered chart with its text description (shown, and the image's alt text) and a
+    "Show data" table alternative (drawn when opened; its widget key is `<key>_data`); an empty
+    frame shows `empty_text` instead of an empty chart. `chart`: an Altair chart, or a
+    Vega-Lite dict (lib.charts.to_spec), drawn on the server (lib.chart_images); `wide`: the
+    chart spans the page (drawn narrow on a phone)."""
+    from lib import chart_images, charts
+
+    with st.container(border=True, key=key):
         st.subheader(title)
         if data.empty:
             st.info(empty_text)
             return
         st.caption(description)
-        # The chart's own `description` is its aria-label; passing alt= as well makes
-        # Streamlit log a warning with a stack trace for every chart on every run.
-        if isinstance(chart, dict):  # a Vega-Lite spec (lib.charts.to_spec), e.g. cached
-            config = dict(chart.get("config", {}))
-            config["text"] = {**config.get("text", {}), "color": ink()}
-            st.vega_lite_chart({**chart, "config": config}, width="stretch", key=key)
-        else:
-            st.altair_chart(chart.configure_text(color=ink()), width="stretch", key=key)
+        spec = chart if isinstance(chart, dict) else charts.to_spec(chart)
+        # Our own markup (lib.chart_images escapes the alt text; the image is base64).
+        st.markdown(chart_images.picture_html(spec, description, wide=wide, dark=dark_theme()),
+                    unsafe_allow_html=True)
         # The table is drawn once the expander is opened (a rerun): a data grid in a closed
         # expander still costs the browser its loading and drawing on every page load.
         with st.expander("Show data", key=f"{key}_data", on_change="rerun") as table:

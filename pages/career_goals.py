@@ -68,7 +68,8 @@ ui.chart_block("Clarity over time", charts.clarity_over_time_chart(clarity),
                clarity.rename(columns={"held_on": "Held on", "before": "Before",
                                        "after": "After"}),
                "No clarity ratings yet. When you log a conversation, rate how clear your career "
-               "goal felt before and after it (1–5) — the chart appears here.", "chart_clarity")
+               "goal felt before and after it (1–5) — the chart appears here.", "chart_clarity",
+               wide=True)
 
 # --- Reflections --------------------------------------------------------------------------------
 st.subheader("Reflections")

@@ -55,7 +55,8 @@ bottom[3].caption(f"Figures are at most {dashboard.CLASS_CACHE_TTL_S} seconds ol
 
 def panel(name: str) -> None:
     p = view.charts[name]
-    ui.chart_block(p.title, p.wire, p.description, p.table, p.empty_text, p.key)
+    ui.chart_block(p.title, p.spec, p.description, p.table, p.empty_text, p.key,
+                   wide=name in ("weekly", "clarity"))
 
 
 panel("weekly")

@@ -86,7 +86,8 @@ cols[4].caption(f"{k.thanked_within_24h} of {k.conversations_held} conversations
 
 def panel(name: str) -> None:
     p = view.charts[name]
-    ui.chart_block(p.title, p.wire, p.description, p.table, p.empty_text, p.key)
+    ui.chart_block(p.title, p.spec, p.description, p.table, p.empty_text, p.key,
+                   wide=name == "weekly")
 
 
 panel("weekly")

@@ -96,6 +96,27 @@ def unescaped(elements) -> str:
     return " | ".join(str(e.value).replace("\\", "") for e in elements)
 
 
+def charts_drawn(at) -> list[dict]:
+    """The charts on the page (lib.ui.chart_block draws them as server-rendered SVG images):
+    for each, its alt text and its SVG (the wide one when there are two)."""
+    import base64
+    import html
+    import re
+
+    found = []
+    for element in at.markdown:
+        text = str(element.value)
+        if 'class="cc-chart"' not in text:
+            continue
+        img = re.search(r'<img class="cc-chart" src="data:image/svg\+xml;base64,([^"]+)" '
+                        r'alt="([^"]*)"', text)
+        assert img, text[:300]
+        found.append({"alt": html.unescape(img.group(2)),
+                      "svg": base64.b64decode(img.group(1)).decode("utf-8"),
+                      "html": text})
+    return found
+
+
 def add_contact(con, user_id, name="Grace Hopper", organization="Navy Labs",
                 industry="Technology", **extra) -> int:
     raw = {"name": name, "organization": organization, "industry": industry, **extra}

@@ -2,13 +2,12 @@
 the student's own weekly and term goals (which the dashboard then uses)."""
 
 import datetime as dt
-import json
 
 from streamlit.testing.v1 import AppTest
 
 from lib import accounts, coaching_store
-from tests.app.conftest import (add_contact, assert_healthy, log_conversation, open_page,
-                                unescaped)
+from tests.app.conftest import (add_contact, assert_healthy, charts_drawn, log_conversation,
+                                open_page, unescaped)
 
 TODAY = dt.date.today()
 
@@ -61,8 +60,9 @@ def test_clarity_chart_with_description_and_reflections(con, user_id):
     log_conversation(con, user_id, ada, TODAY - dt.timedelta(days=2), clarity_before=3,
                      clarity_after=3, reflection="Policy work is slower than I thought.")
     at = career_goals_page(con, user_id)
-    (chart,) = at.get("vega_lite_chart")
-    description = json.loads(chart.proto.spec)["description"]
+    (chart,) = charts_drawn(at)
+    description = chart["alt"]
+    assert "<svg" in chart["svg"] and "Clarity" in chart["svg"]
     assert description.startswith("Career-goal clarity (1–5) over 2 rated conversations")
     assert description in [c.value for c in at.caption]
     texts = [t.value for t in at.text]
@@ -75,7 +75,7 @@ def test_clarity_chart_with_description_and_reflections(con, user_id):
 
 def test_empty_page_is_friendly(con, user_id):
     at = career_goals_page(con, user_id)
-    assert not at.get("vega_lite_chart")
+    assert not charts_drawn(at)
     assert "No clarity ratings yet" in unescaped(at.info)
 
 

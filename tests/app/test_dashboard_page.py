@@ -3,8 +3,8 @@
 import datetime as dt
 
 from lib import metrics, queries
-from tests.app.conftest import (add_contact, log_conversation, log_outreach, open_page,
-                                respond, unescaped)
+from tests.app.conftest import (add_contact, charts_drawn, log_conversation, log_outreach,
+                                open_page, respond, unescaped)
 
 PAGE = "pages/dashboard.py"
 TODAY = dt.date.today()
@@ -41,7 +41,7 @@ def test_empty_database_shows_first_steps_and_loads_demo(app, con, user_id):
     at.run()
     assert "Demo data loaded" in unescaped(at.success)
     assert int(metric(at, "Conversations")) >= 10
-    assert len(at.get("vega_lite_chart")) == 5  # weekly, 2 rates, funnel, insights
+    assert len(charts_drawn(at)) == 5  # weekly, 2 rates, funnel, insights
     assert queries.table_counts(con, user_id)["contacts"] >= 30
 
 
@@ -56,7 +56,7 @@ def test_kpis_match_hand_computed_values(app, con, user_id):
     assert metric(at, "Thanked in 24 h") == "100%"
     this_week = sum(1 for d in (ago(10), ago(9), ago(6)) if d >= metrics.week_start(TODAY))
     assert metric(at, "Outreach this week") == f"{this_week} / 5"
-    charts = at.get("vega_lite_chart")
+    charts = charts_drawn(at)
     assert len(charts) == 5
 
 
@@ -116,7 +116,7 @@ def test_figures_follow_every_write_at_once(app, con, user_id):
 def test_every_chart_has_its_table_once_opened(app, con, user_id):
     seed(con, user_id)
     at = open_page(app, PAGE)
-    charts = at.get("vega_lite_chart")
+    charts = charts_drawn(at)
     assert len(charts) == 5
     assert len([e for e in at.expander if e.label == "Show data"]) == 5
     assert not at.dataframe  # drawn only when opened
@@ -125,4 +125,4 @@ def test_every_chart_has_its_table_once_opened(app, con, user_id):
         at.session_state[f"{key}_data"] = True
     at.run()
     assert len(at.dataframe) == 5
-    assert len(at.get("vega_lite_chart")) == 5
+    assert len(charts_drawn(at)) == 5

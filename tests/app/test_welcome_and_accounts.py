@@ -9,7 +9,7 @@ button of app.py's sidebar, is covered by the browser suite.
 from lib import accounts, classes
 from streamlit.testing.v1 import AppTest
 
-from tests.app.conftest import ADMIN, STUDENT, assert_healthy, new_app, unescaped
+from tests.app.conftest import ADMIN, charts_drawn, STUDENT, assert_healthy, new_app, unescaped
 
 
 def refreshed(at) -> AppTest:
@@ -180,7 +180,7 @@ def test_each_privileged_page_checks_the_role_again(con, user_id):
     for page in INSTRUCTOR_PAGES:
         at = page_alone(page, token)
         assert "not available for your account" in unescaped(at.error), page
-        assert not at.dataframe and not at.metric and not at.get("vega_lite_chart")
+        assert not at.dataframe and not at.metric and not charts_drawn(at)
 
 
 def test_signed_out_visitor_cannot_open_any_page(user_id):

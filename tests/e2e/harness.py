@@ -444,11 +444,22 @@ def metric_value(page, label: str | re.Pattern):
     return metric(page, label).get_by_test_id("stMetricValue")
 
 
+# A chart as lib.ui.chart_block draws it: an SVG image rendered on the server.
+CHART = "img.cc-chart"
+CHARTS_DRAWN = """() => [...document.querySelectorAll('img.cc-chart')]
+    .every(img => img.complete && img.naturalWidth > 0)"""
+
+
+def charts(page):
+    """The page's charts (a locator over their images)."""
+    return page.locator(CHART)
+
+
 def load_demo(page) -> None:
     """On the empty dashboard: click "Load demo data" and wait for the charts."""
     with rerun_after(page, timeout=60_000):
         page.get_by_role("button", name="Load demo data", exact=True).click()
-    page.get_by_test_id("stVegaLiteChart").first.wait_for(timeout=30_000)
+    charts(page).first.wait_for(timeout=30_000)
     wait_for_app(page)
 
 

@@ -61,8 +61,7 @@ ROLE_PAGES = {
     "instructor": ["", "classes", "compare_classes", "account", "accounts_admin"],
 }
 
-_CHARTS_DRAWN = """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
-    .every(chart => chart.querySelector('svg, canvas') !== null)"""
+_CHARTS_DRAWN = harness.CHARTS_DRAWN
 
 # For each violation node: is it inside the element its rule is exempt in?
 _INSIDE = """([targets, selector]) => targets.map(target => {

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from lib import demo
 from tests.e2e.conftest import INSTRUCTOR
 from tests.e2e.harness import (
+    CHART,
     PAGES,
     fill_new_conversation,
     go_to,
@@ -70,7 +71,7 @@ def test_first_start_shows_sign_in_create_and_demo(fresh_app, page):
     sign_in(page, instructor_email, demo.INSTRUCTOR_PASSWORD)
     expect(page.get_by_role("heading", name="Class dashboard", exact=True)).to_be_visible()
     expect(page.get_by_test_id("stSidebar")).to_contain_text(f"Signed in as {instructor_name}")
-    charts = page.get_by_test_id("stVegaLiteChart")
+    charts = page.locator(CHART)
     expect(charts.nth(2)).to_be_visible(timeout=30_000)  # at least three charts
     expect(metric_value(page, "Students")).not_to_have_text("0")
     expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)

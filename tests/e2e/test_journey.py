@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import ADMIN
 from tests.e2e.harness import (
+    CHART,
     NEW_CONTACT,
     PAGES,
     REPO_ROOT,
@@ -149,7 +150,7 @@ def test_demo_data_fills_the_dashboard_and_every_page(app_server, student, page)
     load_demo(page)
     expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text("Demo data loaded")
     expect(first_steps_panel(page)).to_have_count(0)
-    charts = page.get_by_test_id("stVegaLiteChart")
+    charts = page.locator(CHART)
     expect(charts.nth(3)).to_be_visible()  # at least four charts
     assert charts.count() >= 4
     expect(metric_value(page, CONVERSATIONS_METRIC)).not_to_have_text("0")

@@ -137,7 +137,7 @@ def _journey(page, url: str) -> tuple[int, str]:
     # The empty dashboard offers the sample semester: Enter on its button.
     tab_to(page, named("Load demo data", "button"), "Load demo data")
     press_and_wait(page, "Enter")
-    page.get_by_test_id("stVegaLiteChart").first.wait_for(timeout=30_000)
+    harness.charts(page).first.wait_for(timeout=30_000)
     harness.wait_for_app(page)
 
     # To "Log a conversation" through the sidebar's navigation.
@@ -193,14 +193,13 @@ def _journey(page, url: str) -> tuple[int, str]:
     tab_to(page, named("Dashboard", "a"), "the Dashboard link", backwards=True)
     press_and_wait(page, "Enter")
     expect(page.get_by_role("heading", name="Dashboard", exact=True)).to_be_visible()
-    page.wait_for_function("""() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
-        .every(chart => chart.querySelector('svg, canvas') !== null)""")
+    page.wait_for_function(harness.CHARTS_DRAWN)
     return _reach_every_table(page), industry
 
 
 def _reach_every_table(page) -> int:
     """Tab to each chart's "Show data", open it with Enter, Tab into its table."""
-    charts = page.get_by_test_id("stVegaLiteChart").count()
+    charts = harness.charts(page).count()
     assert charts > 0, "the dashboard shows no chart"
     opened = 0
     while opened < charts:

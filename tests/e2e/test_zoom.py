@@ -64,8 +64,7 @@ def test_student_pages_at_200_percent(browser, app_server, student):
         problems = []
         for title, path in PAGES:
             harness.open_page(page, app_server.url, path)
-            page.wait_for_function("""() => [...document.querySelectorAll(
-                '[data-testid="stVegaLiteChart"]')].every(c => c.querySelector('svg, canvas'))""")
+            page.wait_for_function(harness.CHARTS_DRAWN)
             heading = page.get_by_role("heading", name=title, exact=True, level=1)
             heading.scroll_into_view_if_needed()
             expect(heading).to_be_visible()
@@ -116,5 +115,5 @@ def _check_page(page, title: str) -> list[str]:
         save.scroll_into_view_if_needed()
         expect(save).to_be_in_viewport()
     if title == "Dashboard":
-        assert kinds["caption"] >= page.get_by_test_id("stVegaLiteChart").count(), (title, kinds)
+        assert kinds["caption"] >= harness.charts(page).count(), (title, kinds)
     return problems

@@ -244,11 +244,3 @@ def test_plain_spec_is_the_validated_spec(build_chart):
     assert plain == validated
     assert json.loads(json.dumps(plain)) == plain
     assert plain["description"] and plain["width"] == "container"
-
-
-def test_text_colour_is_set_without_touching_the_spec():
-    plain = charts.to_spec(charts.weekly_activity_chart(WEEKLY))
-    coloured = charts.with_text_colour(plain, "#E8EDF3")
-    assert coloured["config"]["text"] == {"color": "#E8EDF3"}
-    assert "text" not in plain.get("config", {})
-    assert coloured["datasets"] is plain["datasets"]
