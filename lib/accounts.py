@@ -16,6 +16,7 @@ import datetime as dt
 import os
 import secrets
 import time
+import weakref
 from dataclasses import dataclass
 
 import duckdb
@@ -361,9 +362,19 @@ def app_secret(con) -> bytes:
                     " ON CONFLICT DO NOTHING", [secrets.token_urlsafe(48)])
         return stored(cur)
 
+    known = _STORED_SECRETS.get(con)
+    if known is not None:
+        return known
     with reading(con) as cur:
         secret = stored(cur)
-    return (secret or _write(con, generate)).encode("utf-8")
+    secret = (secret or _write(con, generate)).encode("utf-8")
+    _STORED_SECRETS[con] = secret
+    return secret
+
+
+# The stored secret per open database: it is written once and never changed, and reading it
+# was a query on every run of every page (a restore opens a new connection, so a new entry).
+_STORED_SECRETS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _session_key(con, token: str | None) -> str | None:

@@ -331,6 +331,24 @@ def test_session_secret_survives_reopening(db_path, monkeypatch):
         con.close()
 
 
+def test_each_database_keeps_its_own_secret(tmp_path, monkeypatch):
+    """The stored secret is remembered per open database (it was read on every page run): a
+    second database, or a database swapped in by a restore, never gets another one's."""
+    monkeypatch.delenv(accounts.SECRET_ENV, raising=False)
+    first, second = db.connect(tmp_path / "a.duckdb"), db.connect(tmp_path / "b.duckdb")
+    try:
+        a, b = accounts.app_secret(first), accounts.app_secret(second)
+        assert a != b
+        assert (accounts.app_secret(first), accounts.app_secret(second)) == (a, b)
+        with first.cursor() as cur:  # what is remembered is what the database holds
+            stored = cur.execute("SELECT value FROM app_settings"
+                                 " WHERE key = 'session_secret'").fetchone()[0]
+        assert stored.encode("utf-8") == a
+    finally:
+        first.close()
+        second.close()
+
+
 # --- own account -----------------------------------------------------------------------------
 
 def test_change_password(con, student):
