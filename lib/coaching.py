@@ -159,8 +159,9 @@ class GoalsStrip:
     term: TermProgress
 
 
-def goals_strip(con, user_id: int, *, today: dt.date) -> GoalsStrip:
-    goals = coaching_store.effective_goals(con, user_id, today=today)
+def goals_strip(con, user_id: int, *, today: dt.date, goals: Goals | None = None) -> GoalsStrip:
+    """`goals`: the goals in effect (looked up when None)."""
+    goals = goals or coaching_store.effective_goals(con, user_id, today=today)
     monday = week_start(today)
     weekly = coaching_store.weekly_outreach_counts(con, user_id, until=today)
     return GoalsStrip(

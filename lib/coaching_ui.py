@@ -66,9 +66,11 @@ def _action_item(con, user_id: int, action: NextAction, *, today: dt.date,
 
 
 def next_actions_section(con, user_id: int, *, today: dt.date, tz_name: str | None,
-                         key_prefix: str = "na") -> None:
+                         key_prefix: str = "na", goals=None) -> None:
+    """`goals`: the goals in effect, when the page has them already."""
     st.subheader("Next actions")
-    items = coaching.student_next_actions(con, user_id, today=today, tz_name=tz_name)
+    items = coaching.student_next_actions(con, user_id, today=today, tz_name=tz_name,
+                                          goals=goals)
     if not items:
         st.success("You're all caught up — nothing needs doing right now. A good moment to "
                    "find your next contact.", icon=":material/task_alt:")
@@ -133,10 +135,11 @@ def _versus(done: int, goal: int) -> dict:
             "delta_color": "normal" if met else "off", "delta_arrow": "off"}
 
 
-def goals_strip(con, user_id: int, *, today: dt.date, key_prefix: str = "goals") -> None:
+def goals_strip(con, user_id: int, *, today: dt.date, key_prefix: str = "goals",
+                goals=None) -> None:
     """This week's outreach and conversations against the goals, the streak, the term, and
-    a quick setting of the weekly outreach goal."""
-    strip = coaching.goals_strip(con, user_id, today=today)
+    a quick setting of the weekly outreach goal. `goals`: the goals in effect, if known."""
+    strip = coaching.goals_strip(con, user_id, today=today, goals=goals)
     g = strip.goals
     with st.container(border=True):
         cols = st.columns(4)

@@ -128,13 +128,16 @@ def _cached_student_view(_con, database: str, user_id: int, start, end,
                               weekly_goal=weekly_goal)
 
 
-def student_view(con, user_id: int, filters: Filters, *, today: dt.date) -> StudentView:
+def student_view(con, user_id: int, filters: Filters, *, today: dt.date,
+                 weekly_goal: int | None = None) -> StudentView:
     """The student dashboard's figures and chart specs, cached per student. The key holds the
     student's id, the filters, today, the weekly goal in effect and
     lib.queries.records_version — a fingerprint of every row the figures are computed from —
     so any write of the student's (in this process or another) makes a new entry: a cached
-    copy is never stale, and never another student's."""
-    goal = coaching_store.effective_goals(con, user_id, today=today).weekly_outreach
+    copy is never stale, and never another student's. `weekly_goal`: the goal in effect, when
+    the page has looked it up already."""
+    goal = weekly_goal if weekly_goal is not None else coaching_store.effective_goals(
+        con, user_id, today=today).weekly_outreach
     return _cached_student_view(con, _database_key(con), int(user_id), filters.start,
                                 filters.end, tuple(filters.industries), today, int(goal),
                                 queries.records_version(con, user_id))

@@ -3,7 +3,7 @@ charts of the student's progress."""
 
 import streamlit as st
 
-from lib import coaching_ui, dashboard, demo, metrics, queries, ui
+from lib import coaching_store, coaching_ui, dashboard, demo, metrics, queries, ui
 from lib.queries import Filters
 
 con = ui.database()
@@ -47,12 +47,14 @@ if not queries.has_records(con, user_id):
     st.stop()
 
 tz_name = coaching_ui.timezone_name()
+# The goals in effect (the student's own, or their class's), looked up once for the page.
+goals = coaching_store.effective_goals(con, user_id, today=today)
 actions_column, upcoming_column = st.columns([3, 2], gap="large")
 with actions_column:
-    coaching_ui.next_actions_section(con, user_id, today=today, tz_name=tz_name)
+    coaching_ui.next_actions_section(con, user_id, today=today, tz_name=tz_name, goals=goals)
 with upcoming_column:
     coaching_ui.upcoming_section(con, user_id, today=today, tz_name=tz_name)
-coaching_ui.goals_strip(con, user_id, today=today)
+coaching_ui.goals_strip(con, user_id, today=today, goals=goals)
 
 st.subheader("Your progress")
 first_day, last_day = queries.activity_bounds(con, user_id)
@@ -68,7 +70,8 @@ with st.container(border=True):
 start, end = (chosen if isinstance(chosen, tuple) and len(chosen) == 2
               else (chosen[0] if chosen else default_start, today))
 filters = Filters(start=start, end=end, industries=tuple(industries))
-view = dashboard.student_view(con, user_id, filters, today=today)
+view = dashboard.student_view(con, user_id, filters, today=today,
+                              weekly_goal=goals.weekly_outreach)
 k = view.figures.kpis
 cols = st.columns(5)
 cols[0].metric("Outreach sent", k.outreach_sent, help="Messages sent in the date range.")
