@@ -112,7 +112,8 @@ def response_rate_chart(frame: pd.DataFrame, what: str) -> alt.Chart:
     frame = frame.assign(at=frame["rate"].astype(float).fillna(0.0))
     y = alt.Y("group:N", title=None, sort=order, axis=alt.Axis(labelLimit=180))
     bars = alt.Chart(frame).mark_bar(color=vocab.PALETTE[0]).encode(
-        x=alt.X("rate:Q", title="Response rate", scale=alt.Scale(domain=[0, 1.25]),
+        # Room right of a 100 % bar for its label (see industries_chart).
+        x=alt.X("rate:Q", title="Response rate", scale=alt.Scale(domain=[0, 1.8], nice=False),
                 axis=alt.Axis(format="%", values=[0, 0.25, 0.5, 0.75, 1])),
         y=y,
         tooltip=[alt.Tooltip("group:N", title=what.capitalize()),
@@ -232,13 +233,19 @@ def industries_chart(frame: pd.DataFrame, min_group: int) -> alt.Chart:
     with fewer than `min_group` students show that sentence instead of figures."""
     data = frame.copy()
     data["label"] = [f"fewer than {min_group} students" if s else
-                     f"{int(n)} students, {int(c)} conversations"
+                     f"{int(n)} ({int(c)} conv.)"
                      for s, n, c in zip(data["suppressed"], data["students"].fillna(0),
                                         data["conversations"].fillna(0))]
     order = list(data.sort_values("students", ascending=False, na_position="last")["industry"])
     y = alt.Y("industry:N", title=None, sort=order, axis=alt.Axis(labelLimit=180))
+    # Room right of the longest bar for its label: a label drawn past the plot would make a
+    # chart of fixed width (lib.chart_images) shrink its bars to make space.
+    most = float(data["students"].max()) if data["students"].notna().any() else 1.0
     bars = alt.Chart(data).mark_bar(color=vocab.PALETTE[2]).encode(
-        x=alt.X("students:Q", title="Students", axis=alt.Axis(tickMinStep=1)),
+        x=alt.X("students:Q", title="Students (conversations held)",
+                scale=alt.Scale(domain=[0, max(most, 1.0) * 2.6], nice=False),
+                axis=alt.Axis(tickMinStep=1, values=list(range(0, int(max(most, 1)) + 1,
+                                                               max(1, int(most) // 4 or 1))))),
         y=y, tooltip=[alt.Tooltip("industry:N", title="Industry"),
                       alt.Tooltip("label:N", title="Explored by")])
     data["at"] = data["students"].astype(float).fillna(0.0)  # suppressed: label at 0

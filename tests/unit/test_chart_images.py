@@ -78,3 +78,49 @@ def test_hostile_text_stays_text_in_alt_and_in_the_image():
     assert "&lt;img src=x onerror=alert(1)&gt;&quot; onload=&quot;alert(2)" in markup
     for image in decoded_sources(markup):
         assert "<img" not in image and "&lt;img src=x onerror=alert(1)&gt;" in image
+
+
+def label_overflow(spec: dict, width: int) -> list[str]:
+    """Text marks (bar labels) drawn past the right edge of a `width` px image, estimated from
+    Vega's scenegraph (a character of a 12 px sans-serif is at most ~7 px wide), and bars
+    squeezed to make room for their labels."""
+    import json
+
+    import vl_convert
+
+    merged = {**spec, "width": width, "autosize": {"type": "fit", "contains": "padding"},
+              "config": chart_images.theme_config(False)}
+    graph = vl_convert.vegalite_to_scenegraph(json.dumps(merged, default=str))
+    past = []
+    bars = []
+
+    def walk(node, left):
+        for item in node.get("items", []):
+            if node.get("marktype") == "rect" and node.get("role") == "mark":
+                bars.append(item.get("width", 0))
+            if node.get("marktype") == "text" and node.get("role") == "mark":
+                text = str(item.get("text", ""))
+                right = left + item.get("x", 0) + item.get("dx", 0) + len(text) * 7
+                if item.get("align", "left") == "left" and right > width:
+                    past.append(f"{text!r} ends at ~{right:.0f} px")
+            walk(item, left + (item.get("x", 0) if item.get("marktype") == "group"
+                               or "items" in item and node.get("marktype") == "group" else 0))
+
+    walk(graph["scenegraph"], graph["origin"][0])
+    if bars and max(bars) < width * 0.15:
+        past.append(f"the longest bar is {max(bars):.0f} px of {width}: squeezed by its labels")
+    return past
+
+
+def test_bar_labels_fit_a_narrow_chart():
+    """The longest bar's label stays inside a phone-width image and the bars keep their room
+    (before, "100% (n=12)" was cut off, and a class's industry labels squeezed the bars)."""
+    long_groups = ["Government & Public Policy", "Architecture & Design", "Other"]
+    rates = pd.DataFrame({"group": long_groups, "rate": [1.0, 0.5, None],
+                          "responded": [12, 3, None], "contacted": [12, 6, 3],
+                          "label": ["100% (n=12)", "50% (n=6)", "fewer than 5 students"]})
+    industries = pd.DataFrame({"industry": long_groups, "students": [34, 13, None],
+                               "conversations": [123, 27, None],
+                               "suppressed": [False, False, True]})
+    for spec in (rate_spec(rates), charts.to_spec(charts.industries_chart(industries, 5))):
+        assert label_overflow(spec, chart_images.NARROW) == []
