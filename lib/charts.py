@@ -114,7 +114,7 @@ def response_rate_chart(frame: pd.DataFrame, what: str) -> alt.Chart:
     bars = alt.Chart(frame).mark_bar(color=vocab.PALETTE[0]).encode(
         # Room right of a 100 % bar for its label (see industries_chart).
         x=alt.X("rate:Q", title="Response rate", scale=alt.Scale(domain=[0, 1.8], nice=False),
-                axis=alt.Axis(format="%", values=[0, 0.25, 0.5, 0.75, 1])),
+                axis=alt.Axis(format="%", values=[0, 0.5, 1])),
         y=y,
         tooltip=[alt.Tooltip("group:N", title=what.capitalize()),
                  alt.Tooltip("rate:Q", title="Response rate", format=".0%"),
