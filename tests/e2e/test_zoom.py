@@ -1,5 +1,6 @@
 """Text resized to 200 % without loss of content (issue #7, WCAG 1.4.4 / 1.4.10) on every
-student page, with the sample semester loaded so the charts are there.
+student page, with the sample semester loaded so the charts are there, and on every instructor
+page with the class demo loaded.
 
 How 200 % is made: the browser window stays 1280×800 device pixels, but the page is laid out on
 a 640×400 CSS-pixel viewport with 2 device pixels per CSS pixel (`device_scale_factor=2`). That
@@ -74,6 +75,36 @@ def test_student_pages_at_200_percent(browser, app_server, student):
         context.close()
 
 
+INSTRUCTOR_PAGES = [("Class dashboard", ""), ("Classes", "classes"),
+                    ("Compare classes", "compare_classes"), ("My account", "account"),
+                    ("Accounts", "accounts_admin")]
+
+
+def test_instructor_pages_at_200_percent(browser):
+    """The class demo's instructor (its administrator, so Accounts is there too)."""
+    from tests.e2e.test_accessibility import _load_class_demo
+
+    with harness.running_app(prepare=_load_class_demo) as app:
+        email, password = app.prepared["instructor"]
+        context = browser.new_context(**ZOOMED, timezone_id="UTC", locale="en-US")
+        try:
+            page = context.new_page()
+            harness.open_page(page, app.url)
+            harness.sign_in(page, email, password)
+            harness.wait_for_session_cookie(page)
+            problems = []
+            for title, path in INSTRUCTOR_PAGES:
+                harness.open_page(page, app.url, path)
+                page.wait_for_function(harness.CHARTS_DRAWN)
+                heading = page.get_by_role("heading", name=title, exact=True, level=1)
+                heading.scroll_into_view_if_needed()
+                expect(heading).to_be_visible()
+                problems += _check_page(page, title)
+            assert not problems, "Content lost at 200 %:\n" + "\n".join(problems)
+        finally:
+            context.close()
+
+
 # Form fields whose element shows no label text (placeholder-only or a collapsed label).
 _UNLABELLED = """() => [...document.querySelectorAll(
         '[data-testid="stMain"] :is(input, textarea):not([type="radio"], [type="checkbox"], [type="file"], [type="hidden"])')]
@@ -114,6 +145,7 @@ def _check_page(page, title: str) -> list[str]:
         save = page.get_by_role("button", name=harness.SAVE_CONVERSATION, exact=True)
         save.scroll_into_view_if_needed()
         expect(save).to_be_in_viewport()
-    if title == "Dashboard":
+    if title in ("Dashboard", "Class dashboard"):
+        assert harness.charts(page).count() >= 5, title
         assert kinds["caption"] >= harness.charts(page).count(), (title, kinds)
     return problems
