@@ -294,9 +294,15 @@ def chart_block(title: str, chart, description: str, data, empty_text: str, key:
             return
         st.caption(description)
         spec = chart if isinstance(chart, dict) else charts.to_spec(chart)
-        # Our own markup (lib.chart_images escapes the alt text; the image is base64).
-        st.markdown(chart_images.picture_html(spec, description, wide=wide, dark=dark_theme()),
-                    unsafe_allow_html=True)
+        try:
+            markup = chart_images.picture_html(spec, description, wide=wide, dark=dark_theme())
+        except Exception:  # the renderer failed: the figures are still in the description
+            log.exception("drawing the chart %r failed", title)
+            st.warning("This chart could not be drawn right now. Its figures are in the text "
+                       "above and under “Show data”.", icon=":material/warning:")
+        else:
+            # Our own markup (lib.chart_images escapes the alt text; the image is base64).
+            st.markdown(markup, unsafe_allow_html=True)
         # The table is drawn once the expander is opened (a rerun): a data grid in a closed
         # expander still costs the browser its loading and drawing on every page load.
         with st.expander("Show data", key=f"{key}_data", on_change="rerun") as table:

@@ -126,3 +126,26 @@ def test_every_chart_has_its_table_once_opened(app, con, user_id):
     at.run()
     assert len(at.dataframe) == 5
     assert len(charts_drawn(at)) == 5
+
+
+def test_a_chart_the_renderer_cannot_draw_leaves_the_page_working(app, con, user_id,
+                                                                   monkeypatch):
+    """Should the chart renderer fail, each chart says so and keeps its description and its
+    table; the figures and the rest of the page are there, no error page."""
+    import vl_convert
+
+    from lib import chart_images
+
+    def broken(spec):
+        raise RuntimeError("renderer down")
+
+    monkeypatch.setattr(vl_convert, "vegalite_to_svg", broken)
+    chart_images.forget()
+    seed(con, user_id)
+    at = open_page(app, PAGE)
+    assert not at.exception
+    assert not charts_drawn(at)
+    assert len([w for w in at.warning if "could not be drawn" in w.value]) == 5
+    assert metric(at, "Outreach sent") == "3"
+    assert len([e for e in at.expander if e.label == "Show data"]) == 5
+    assert "Something went wrong" not in unescaped(at.error)
