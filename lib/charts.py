@@ -203,9 +203,12 @@ def conversations_distribution_chart(frame: pd.DataFrame, goal: int) -> alt.Char
     """How many students held 0, 1, 2, … conversations, with the term goal as a labelled rule."""
     data = (frame.groupby("conversations").size().rename("students").reset_index()
             if len(frame) else pd.DataFrame({"conversations": [], "students": []}))
+    # Headroom above the tallest bar for its count and for the goal's label.
+    most = float(data["students"].max()) if len(data) else 1.0
     bars = alt.Chart(data).mark_bar(color=vocab.PALETTE[0]).encode(
         x=alt.X("conversations:O", title="Conversations held"),
-        y=alt.Y("students:Q", title="Students", axis=alt.Axis(tickMinStep=1)),
+        y=alt.Y("students:Q", title="Students", axis=alt.Axis(tickMinStep=1),
+                scale=alt.Scale(domain=[0, max(most, 1.0) * 1.3], nice=False)),
         tooltip=[alt.Tooltip("conversations:O", title="Conversations"),
                  alt.Tooltip("students:Q", title="Students")],
     )
@@ -213,9 +216,9 @@ def conversations_distribution_chart(frame: pd.DataFrame, goal: int) -> alt.Char
     rule_data = pd.DataFrame({"goal": [goal], "label": [f"goal {goal}"]})
     rule = alt.Chart(rule_data).mark_rule(color=vocab.PALETTE[5], strokeDash=[6, 3],
                                           strokeWidth=2).encode(x="goal:O")
-    rule_label = alt.Chart(rule_data).mark_text(align="left", dx=4, dy=-90,
+    rule_label = alt.Chart(rule_data).mark_text(align="left", dx=4, baseline="top",
                                                 color=vocab.PALETTE[5]).encode(
-        x="goal:O", text="label:N")
+        x="goal:O", y=alt.value(2), text="label:N")
     return _base(bars + labels + rule + rule_label, describe_distribution(frame, goal))
 
 
