@@ -53,24 +53,35 @@ _PLACES = """selector => [...document.querySelectorAll(selector)]
     })"""
 
 
-def test_student_pages_at_200_percent(browser, app_server, student):
+def _zoomed_session(browser, url: str, email: str, password: str):
+    """A 200 % browser context signed in on `url`; returns (context, page)."""
     context = browser.new_context(**ZOOMED, timezone_id="UTC", locale="en-US")
+    page = context.new_page()
+    harness.open_page(page, url)
+    harness.sign_in(page, email, password)
+    harness.wait_for_session_cookie(page)
+    assert page.evaluate("() => [innerWidth, devicePixelRatio]") == [640, 2]
+    return context, page
+
+
+def _check_pages(page, url: str, pages: list[tuple[str, str]]) -> None:
+    """Open each page (charts drawn, its heading shown) and fail with every loss found."""
+    problems = []
+    for title, path in pages:
+        harness.open_page(page, url, path)
+        page.wait_for_function(harness.CHARTS_DRAWN)
+        heading = page.get_by_role("heading", name=title, exact=True, level=1)
+        heading.scroll_into_view_if_needed()
+        expect(heading).to_be_visible()
+        problems += _check_page(page, title)
+    assert not problems, "Content lost at 200 %:\n" + "\n".join(problems)
+
+
+def test_student_pages_at_200_percent(browser, app_server, student):
+    context, page = _zoomed_session(browser, app_server.url, student.email, student.password)
     try:
-        page = context.new_page()
-        harness.open_page(page, app_server.url)
-        harness.sign_in(page, student.email, student.password)
-        harness.wait_for_session_cookie(page)
         harness.load_demo(page)
-        assert page.evaluate("() => [innerWidth, devicePixelRatio]") == [640, 2]
-        problems = []
-        for title, path in PAGES:
-            harness.open_page(page, app_server.url, path)
-            page.wait_for_function(harness.CHARTS_DRAWN)
-            heading = page.get_by_role("heading", name=title, exact=True, level=1)
-            heading.scroll_into_view_if_needed()
-            expect(heading).to_be_visible()
-            problems += _check_page(page, title)
-        assert not problems, "Content lost at 200 %:\n" + "\n".join(problems)
+        _check_pages(page, app_server.url, PAGES)
     finally:
         context.close()
 
@@ -85,22 +96,9 @@ def test_instructor_pages_at_200_percent(browser):
     from tests.e2e.test_accessibility import _load_class_demo
 
     with harness.running_app(prepare=_load_class_demo) as app:
-        email, password = app.prepared["instructor"]
-        context = browser.new_context(**ZOOMED, timezone_id="UTC", locale="en-US")
+        context, page = _zoomed_session(browser, app.url, *app.prepared["instructor"])
         try:
-            page = context.new_page()
-            harness.open_page(page, app.url)
-            harness.sign_in(page, email, password)
-            harness.wait_for_session_cookie(page)
-            problems = []
-            for title, path in INSTRUCTOR_PAGES:
-                harness.open_page(page, app.url, path)
-                page.wait_for_function(harness.CHARTS_DRAWN)
-                heading = page.get_by_role("heading", name=title, exact=True, level=1)
-                heading.scroll_into_view_if_needed()
-                expect(heading).to_be_visible()
-                problems += _check_page(page, title)
-            assert not problems, "Content lost at 200 %:\n" + "\n".join(problems)
+            _check_pages(page, app.url, INSTRUCTOR_PAGES)
         finally:
             context.close()
 
