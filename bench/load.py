@@ -1,6 +1,7 @@
 """Load test through the real server, no browser: `python -m bench.load`.
 
     python -m bench.load                         # 40 sessions x 10 submits, app and bare form
+    python -m bench.load --repeat 3              # three such pairs; verdict on the median ratio
     python -m bench.load --sessions 10 --submits 5 --no-record   # a quick look
     python -m bench.load --soak 600 --sessions 10                # 10-minute soak, memory
 
@@ -803,6 +804,19 @@ def record(text: str, path: Path = RESULTS) -> None:
                                                  else ""), encoding="utf-8")
 
 
+def describe_repeats(pairs: list[dict]) -> str:
+    """The verdict over several bare/app pairs run back to back: on the median p95 ratio (the
+    bare form's p95 moves between runs far more than the app's)."""
+    ratios = [p["app"]["summary"]["p95"] / p["bare"]["summary"]["p95"] for p in pairs]
+    middle = statistics.median(ratios)
+    verdict = "met" if middle <= TARGET_RATIO else "not met"
+    apps = ", ".join(_ms(p["app"]["summary"]["p95"]) for p in pairs)
+    bares = ", ".join(_ms(p["bare"]["summary"]["p95"]) for p in pairs)
+    return (f"\n**Over {len(pairs)} pairs run back to back:** p95 ratios "
+            f"{', '.join(f'{r:.2f}x' for r in ratios)}; median **{middle:.2f}x** (target "
+            f"{TARGET_RATIO}x: {verdict}). App p95 {apps}; bare form p95 {bares}.\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench.load", description=__doc__,
@@ -811,6 +825,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sessions", type=int, default=40, help="concurrent sessions (40)")
     parser.add_argument("--submits", type=int, default=10, help="submits per session (10)")
     parser.add_argument("--seed", type=int, default=7, help="random seed (7)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="run the bare/app pair this many times; judge the median ratio")
     parser.add_argument("--only", choices=("app", "bare"), help="run one side only")
     parser.add_argument("--soak", type=float, metavar="SECONDS",
                         help="soak the app for this long instead (memory growth)")
@@ -840,24 +856,38 @@ def main(argv: list[str] | None = None) -> int:
             results = {"soak": result}
             text = describe_soak(result, info, started, args.option)
         else:
-            results = {}
-            if args.only != "app":
-                _say(f"bare form: {args.sessions} sessions x {args.submits} submits")
-                results["bare"] = asyncio.run(load_bare(args, workdir, run_id))
-                _say(f"bare form: p95 {_ms(results['bare']['summary']['p95'])}")
-            if args.only != "bare":
-                _say(f"app: {args.sessions} sessions x {args.submits} submits")
-                results["app"] = asyncio.run(load_app(args, workdir, run_id))
-                _say(f"app: p95 {_ms(results['app']['summary']['p95'])}")
-            text = describe_load(results["app"], results["bare"], info, started, args.option) \
-                if len(results) == 2 else json.dumps(
-                    {k: v["summary"] for k, v in results.items()}, indent=1)
+            pairs = []
+            for repeat in range(max(1, args.repeat)):
+                pair = {}
+                folder = workdir / f"pair-{repeat}"  # each pair on fresh databases
+                folder.mkdir()
+                if args.only != "app":
+                    _say(f"bare form: {args.sessions} sessions x {args.submits} submits")
+                    pair["bare"] = asyncio.run(load_bare(args, folder, run_id))
+                    _say(f"bare form: p95 {_ms(pair['bare']['summary']['p95'])}")
+                if args.only != "bare":
+                    _say(f"app: {args.sessions} sessions x {args.submits} submits")
+                    pair["app"] = asyncio.run(load_app(args, folder, run_id))
+                    _say(f"app: p95 {_ms(pair['app']['summary']['p95'])}")
+                pairs.append(pair)
+            results = dict(pairs[-1])
+            if len(pairs) > 1:
+                results["pairs"] = pairs
+            if len(results.keys() & {"app", "bare"}) == 2:
+                text = "\n".join(describe_load(pair["app"], pair["bare"], info, started,
+                                               args.option) for pair in pairs)
+                if len(pairs) > 1:
+                    text += describe_repeats(pairs)
+            else:
+                text = json.dumps({k: v["summary"] for k, v in results.items()
+                                   if k in ("app", "bare")}, indent=1)
     results["machine"] = info
     results["options"] = args.option
     name = "soak" if args.soak else "load"
     (ARTIFACTS / f"{name}-{run_id}.json").write_text(json.dumps(results, indent=1, default=str))
     print(text)
-    problems = [f"{what}: {p}" for what, r in results.items() if what in ("app", "bare", "soak")
+    problems = [f"{what}: {p}" for pair in results.get("pairs", [results])
+                for what, r in pair.items() if what in ("app", "bare", "soak")
                 for p in failures(r)]
     for problem in problems:
         print(f"FAILED {problem}")
