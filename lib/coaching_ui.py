@@ -68,7 +68,7 @@ def _action_item(con, user_id: int, action: NextAction, *, today: dt.date,
 def next_actions_section(con, user_id: int, *, today: dt.date, tz_name: str | None,
                          key_prefix: str = "na", goals=None) -> None:
     """`goals`: the goals in effect, when the page has them already."""
-    st.subheader("Next actions")
+    st.header("Next actions")
     items = coaching.student_next_actions(con, user_id, today=today, tz_name=tz_name,
                                           goals=goals)
     if not items:
@@ -100,7 +100,7 @@ def _local_start(starts_at, timezone, tz_name: str | None) -> dt.datetime:
 
 
 def upcoming_section(con, user_id: int, *, today: dt.date, tz_name: str | None) -> None:
-    st.subheader("Upcoming conversations")
+    st.header("Upcoming conversations")
     frame = coaching_store.upcoming_conversations(
         con, user_id, start=today, end=today + dt.timedelta(days=UPCOMING_DAYS))
     if frame.empty:

@@ -276,7 +276,7 @@ def _question_list(con, user_id: int, industry: str, search: str, starred_only: 
         group = shown[shown["category"] == code]
         if group.empty:
             continue
-        st.markdown(f"##### {label} ({len(group)})")
+        st.markdown(f"### {label} ({len(group)})")  # under the tab's h2
         for q in group.itertuples():
             text_col, buttons = st.columns([3, 1], vertical_alignment="center")
             buttons = buttons.container(horizontal=True, horizontal_alignment="right")
@@ -362,7 +362,8 @@ def question_bank_tab(con, user_id: int) -> None:
                 ui.set_errors(BANK_FORM, problem.errors)
             st.rerun()
 
-    a, b, c, d = st.columns([2, 3, 1, 1], vertical_alignment="bottom")
+    st.header("Questions by category")
+    a, b, c, d = st.columns([2, 2.4, 1.3, 1.3], vertical_alignment="bottom")
     industries = [ALL_INDUSTRIES, *vocab.INDUSTRIES]
     bank_industry = a.selectbox("Industry", industries, key="bank_industry",
                                 help="General questions plus those for this industry")

@@ -279,16 +279,17 @@ def dark_theme() -> bool:
 
 
 def chart_block(title: str, chart, description: str, data, empty_text: str, key: str, *,
-                wide: bool = False) -> None:
+                wide: bool = False, section: bool = False) -> None:
     """A bordered chart with its text description (shown, and the image's alt text) and a
     "Show data" table alternative (drawn when opened; its widget key is `<key>_data`); an empty
     frame shows `empty_text` instead of an empty chart. `chart`: an Altair chart, or a
     Vega-Lite dict (lib.charts.to_spec), drawn on the server (lib.chart_images); `wide`: the
-    chart spans the page (drawn narrow on a phone)."""
+    chart spans the page (drawn narrow on a phone); `section`: its title is a section heading
+    (h2) of the page rather than a heading within one (h3)."""
     from lib import chart_images, charts
 
     with st.container(border=True, key=key):
-        st.subheader(title)
+        (st.header if section else st.subheader)(title)
         if data.empty:
             st.info(empty_text)
             return

@@ -14,7 +14,7 @@ st.write(f"Signed in as **{ui.escape_markdown(account.display_name)}** "
          f"({ui.escape_markdown(account.email)}), role: {account.role}.")
 
 if account.role == "student":
-    st.subheader("My classes")
+    st.header("My classes")
     mine = classes.classes_of_student(con, account.id)
     if mine.empty:
         st.info("You're not in a class. Your tracker works on its own; join a class with the "
@@ -37,7 +37,7 @@ if account.role == "student":
             ui.set_errors("join_class", problem.errors)
         st.rerun()
 
-st.subheader("Display name")
+st.header("Display name")
 with st.form("display_name", enter_to_submit=False):
     name = st.text_input("Name", value=account.display_name, max_chars=120, key="acct_name")
     ui.field_error("display_name", "display_name")
@@ -51,7 +51,7 @@ if save_name:
         ui.set_errors("display_name", problem.errors)
     st.rerun()
 
-st.subheader("Change password")
+st.header("Change password")
 with st.form("change_password", enter_to_submit=False):
     old = st.text_input("Current password", type="password", key="pw_old",
                         autocomplete="current-password")

@@ -23,7 +23,7 @@ st.caption("Each conversation should make your direction a little clearer. Write
            "are heading, and watch how it changes.")
 
 # --- Current career goal ------------------------------------------------------------------------
-st.subheader("Your current career goal")
+st.header("Your current career goal")
 history = coaching_store.career_goal_history(con, user_id)
 current = None if history.empty else history.iloc[0]["goal"]
 with st.form("career_goal", enter_to_submit=False):
@@ -69,10 +69,10 @@ ui.chart_block("Clarity over time", charts.clarity_over_time_chart(clarity),
                                        "after": "After"}),
                "No clarity ratings yet. When you log a conversation, rate how clear your career "
                "goal felt before and after it (1–5) — the chart appears here.", "chart_clarity",
-               wide=True)
+               wide=True, section=True)
 
 # --- Reflections --------------------------------------------------------------------------------
-st.subheader("Reflections")
+st.header("Reflections")
 notes = coaching_store.reflections(con, user_id)
 if notes.empty:
     st.caption("Your reflections will be listed here: after each conversation, note what "
@@ -110,7 +110,7 @@ if len(notes) > REFLECTIONS_SHOWN:
             reflection_card(row)
 
 # --- Weekly and term goals ----------------------------------------------------------------------
-st.subheader("Your weekly and term goals")
+st.header("Your weekly and term goals")
 goals = coaching_store.effective_goals(con, user_id, today=today)
 st.caption(coaching.goals_source_text(goals))
 g = f"g{ui.form_generation('goals')}"  # new widget keys after a reset show the new values

@@ -56,7 +56,7 @@ bottom[3].caption(f"Figures are at most {dashboard.CLASS_CACHE_TTL_S} seconds ol
 def panel(name: str) -> None:
     p = view.charts[name]
     ui.chart_block(p.title, p.spec, p.description, p.table, p.empty_text, p.key,
-                   wide=name in ("weekly", "clarity"))
+                   wide=name in ("weekly", "clarity"), section=True)
 
 
 panel("weekly")
@@ -74,7 +74,7 @@ panel("clarity")
 st.caption(f"Groups with fewer than {min_group} students show “fewer than {min_group} "
            "students” instead of figures, so no student can be singled out.")
 
-st.subheader("Progress by student")
+st.header("Progress by student")
 progress = view.progress
 if progress.empty:
     st.info("Nobody has joined this class yet.")
@@ -115,7 +115,7 @@ right.download_button(
         con, account.id, class_id, start, end, today)),
     file_name=f"{report_name}.zip", mime="application/zip", icon=":material/folder_zip:")
 
-st.subheader("Insights students shared")
+st.header("Insights students shared")
 shared = view.shared
 if shared.empty:
     st.info("No shared insights yet. Students choose per conversation whether to share theirs.")

@@ -83,7 +83,7 @@ if chosen is None:
     st.stop()
 row = mine.loc[mine["id"] == chosen].iloc[0]
 
-st.subheader(labels[chosen])
+st.header(labels[chosen])
 code_col, state_col = st.columns([2, 3])
 with code_col:
     st.metric("Join code", row["join_code"] or "—")
@@ -116,7 +116,7 @@ with st.expander("Edit class details", icon=":material/edit:"):
             ui.set_errors(f"edit_class_{chosen}", problem.errors)
         st.rerun()
 
-st.subheader("Roster")
+st.header("Roster")
 people = classes.roster(con, account.id, chosen)
 if people.empty:
     st.info("Nobody has joined yet.")

@@ -178,7 +178,7 @@ with tab_pipeline:
         st.dataframe(table, hide_index=True, width="stretch",
                      column_config={"Last touch": st.column_config.DateColumn(format="YYYY-MM-DD")})
 
-        st.subheader("Open a contact")
+        st.header("Open a contact")
         chosen = st.selectbox("Contact", list(pipeline["id"]), format_func=contact_label,
                               index=None, placeholder="Choose a contact to see, edit or delete",
                               key="open_contact")

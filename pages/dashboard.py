@@ -14,7 +14,7 @@ st.title("Dashboard")
 ui.show_flash()
 
 if not queries.has_records(con, user_id):
-    st.subheader("Welcome! Let's log your first informational interview")
+    st.header("Welcome! Let's log your first informational interview")
     st.write(
         "Career Conversations keeps track of the professionals you reach out to, the "
         "conversations you hold and what you learn from them. Three first steps:"
@@ -56,7 +56,7 @@ with upcoming_column:
     coaching_ui.upcoming_section(con, user_id, today=today, tz_name=tz_name)
 coaching_ui.goals_strip(con, user_id, today=today, goals=goals)
 
-st.subheader("Your progress")
+st.header("Your progress")
 first_day, last_day = queries.activity_bounds(con, user_id)
 default_start = min(first_day or today, today)
 

@@ -266,7 +266,7 @@ def export_section() -> None:
 
 
 def delete_section() -> None:
-    st.subheader("Delete my account and all my data")
+    st.header("Delete my account and all my data")
     st.write("This deletes your account and everything in it at once: contacts, messages, "
              "conversations, insights, prepared questions, scheduled conversations and goals. "
              "Your classes stop counting you. It can't be undone — download your data first "

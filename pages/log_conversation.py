@@ -313,7 +313,7 @@ def conversation_page() -> None:
 
     thank_labels = data["thank_labels"]
     if thank_labels:
-        st.subheader("Thank-you notes to send")
+        st.header("Thank-you notes to send")
         st.caption("A short note within a day keeps the connection. Record it here once it's "
                    "sent.")
         with st.form("thank_you", enter_to_submit=False):
@@ -327,7 +327,7 @@ def conversation_page() -> None:
                                   args=(user_id, today, data["held"], thank_labels))
 
     if not data["recent"].empty:
-        st.subheader("Recent conversations")
+        st.header("Recent conversations")
         st.dataframe(
             data["recent"], hide_index=True, width="stretch",
             column_config={"held_on": "Held on", "name": "Contact",

@@ -55,7 +55,7 @@ tab_plan, tab_bank, tab_templates = st.tabs(["Conversations", "Question bank", "
 # --- Conversations: upcoming, schedule, prep sheet -------------------------------------------
 with tab_plan:
     upcoming = prep_store.upcoming_conversations(con, user_id)
-    st.subheader("Upcoming conversations")
+    st.header("Upcoming conversations")
     if upcoming.empty:
         st.info("Nothing scheduled. When someone agrees to talk, schedule the conversation "
                 "below — then prepare for it here.")
@@ -103,7 +103,7 @@ with tab_plan:
                     st.rerun()
                 no.button("Keep it", key=f"cancel_no_{sid}", on_click=ask_cancel, args=(None,))
 
-    st.subheader("Schedule a conversation")
+    st.header("Schedule a conversation")
     if not contacts:
         st.info("Add the person as a contact first (Contacts & outreach) — then schedule the "
                 "conversation here.")
@@ -160,7 +160,7 @@ with tab_plan:
             st.rerun()
         ui.error_summary(SCHEDULE_FORM)
 
-    st.subheader("Prep sheet")
+    st.header("Prep sheet")
     options = [int(i) for i in upcoming["id"]]
     linked = st.query_params.get("scheduled")  # a link such as ?scheduled=42 opens that sheet
     if linked is not None:

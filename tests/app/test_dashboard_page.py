@@ -36,7 +36,7 @@ def seed(con, user_id):
 def test_empty_database_shows_first_steps_and_loads_demo(app, con, user_id):
     at = open_page(app, PAGE)
     assert not at.metric  # no empty charts or zero KPIs
-    assert any("first informational interview" in s.value for s in at.subheader)
+    assert any("first informational interview" in s.value for s in at.header)
     next(b for b in at.button if b.label == "Load demo data").click()
     at.run()
     assert "Demo data loaded" in unescaped(at.success)

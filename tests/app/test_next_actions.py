@@ -22,7 +22,7 @@ def thank_you_due(con, user_id) -> int:
 def test_a_conversation_without_thank_you_shows_a_thank_you_item(app, con, user_id):
     thank_you_due(con, user_id)
     at = open_page(app, PAGE)
-    assert any(s.value == "Next actions" for s in at.subheader)
+    assert any(s.value == "Next actions" for s in at.header)
     assert "Send a thank-you to Grace Hopper" in markdown(at)
     assert "Due tomorrow" in markdown(at)  # the due day in words (with an icon), not colour
 
