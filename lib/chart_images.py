@@ -61,16 +61,21 @@ _cache: OrderedDict[bytes, str] = OrderedDict()
 CACHE_ENTRIES = 400  # ~10–40 kB each; the dashboards cache their specs, so a hit is the rule
 
 
+def sized_spec(spec: dict, *, width: int, dark: bool = False) -> dict:
+    """`spec` as it is drawn: `width` px wide in all (axes and legend included), with the
+    theme's config under the chart's own."""
+    config = theme_config(dark)
+    for name, value in spec.get("config", {}).items():
+        config[name] = {**config.get(name, {}), **value} if isinstance(value, dict) else value
+    return {**spec, "width": width, "autosize": {"type": "fit", "contains": "padding"},
+            "config": config}
+
+
 def svg(spec: dict, *, width: int, dark: bool = False) -> str:
     """`spec` drawn `width` px wide (axes and legend included) in the light or dark theme.
     Kept in a bounded in-process cache keyed by a digest of the spec, width and theme: a copy
     is only served for the same spec — the same figures — so it shows nobody anything new."""
-    merged = {**spec, "width": width, "autosize": {"type": "fit", "contains": "padding"}}
-    config = theme_config(dark)
-    for name, value in spec.get("config", {}).items():
-        config[name] = {**config.get(name, {}), **value} if isinstance(value, dict) else value
-    merged["config"] = config
-    text = json.dumps(merged, sort_keys=True, default=str)
+    text = json.dumps(sized_spec(spec, width=width, dark=dark), sort_keys=True, default=str)
     key = hashlib.blake2b(text.encode("utf-8"), digest_size=20).digest()
     with _lock:
         found = _cache.get(key)

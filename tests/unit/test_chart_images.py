@@ -88,9 +88,8 @@ def label_overflow(spec: dict, width: int) -> list[str]:
 
     import vl_convert
 
-    merged = {**spec, "width": width, "autosize": {"type": "fit", "contains": "padding"},
-              "config": chart_images.theme_config(False)}
-    graph = vl_convert.vegalite_to_scenegraph(json.dumps(merged, default=str))
+    graph = vl_convert.vegalite_to_scenegraph(
+        json.dumps(chart_images.sized_spec(spec, width=width), default=str))
     past = []
     bars = []
 
