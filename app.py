@@ -56,6 +56,12 @@ try:
             sections["Teaching"] = TEACHING
         sections["Account"] = ACCOUNT + (ADMIN if account.is_admin else [])
         navigation = st.navigation(sections)
+        # A link to a page opened first on a fresh server: open that page now (if this role
+        # has it), not the role's home page.
+        linked = ui.wanted_page([page for pages in sections.values() for page in pages])
+        if linked is not None:
+            ui.mark_routed()
+            st.switch_page(linked)
         with st.sidebar:
             st.caption(f"Signed in as {ui.escape_markdown(account.display_name)} "
                        f"({account.role})")

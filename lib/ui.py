@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import threading
+import urllib.parse
 import uuid
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -80,6 +81,7 @@ def forget_database() -> None:
 SESSION_COOKIE = "cc_session"
 _TOKEN_KEY = "_session_token"
 _ROUTED = "_routed"
+_WANTED = "_wanted_page"
 
 
 def now() -> dt.datetime:
@@ -173,9 +175,30 @@ def require_account(*roles: str):
     if not st.session_state.get(_ROUTED):
         # A deep link opened first on a freshly started server runs the page without app.py
         # (Streamlit treats pages/ as a page folder until st.navigation has run once): go
-        # through app.py, which registers only this role's pages.
+        # through app.py, which registers only this role's pages and then opens this one if
+        # the role has it (`wanted_page`).
+        st.session_state[_WANTED] = _browser_page_path()
         st.switch_page("app.py")
     return account
+
+
+def _browser_page_path() -> str:
+    """The last segment of the page's address in the browser ("insights" for
+    https://host/app/insights), or "" when unknown."""
+    try:
+        url = st.context.url or ""
+    except Exception:  # no browser context, e.g. in tests
+        return ""
+    return urllib.parse.urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
+
+
+def wanted_page(pages):
+    """Called by app.py once it has registered `pages` (st.Page objects): the page a deep link
+    asked for before app.py had run (see `require_account`), if it is one of them — once."""
+    wanted = st.session_state.pop(_WANTED, None)
+    if not wanted:
+        return None
+    return next((page for page in pages if page.url_path == wanted), None)
 
 
 def mark_routed() -> None:

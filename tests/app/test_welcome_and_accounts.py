@@ -175,6 +175,20 @@ def test_navigation_registers_only_the_roles_pages(con, admin, user_id):
         raise AssertionError(f"{page} is registered for an instructor")
 
 
+def test_a_page_linked_before_app_py_ran_opens_once_app_py_has_routed(con, user_id):
+    """A deep link opened first on a fresh server runs the page alone, which remembers its
+    address and goes through app.py (ui.require_account); app.py then opens that page if the
+    role has it, and the role's home page if not."""
+    for wanted, heading in (("insights", "Insights"), ("class_dashboard", "Dashboard")):
+        at = new_app()
+        at.session_state["_session_token"] = accounts.start_session(con, user_id)
+        at.session_state["_wanted_page"] = wanted
+        at.run()
+        assert_healthy(at)
+        assert [t.value for t in at.title][:1] == [heading], wanted
+        assert "_wanted_page" not in at.session_state  # once only
+
+
 def test_each_privileged_page_checks_the_role_again(con, user_id):
     token = accounts.start_session(con, user_id)
     for page in INSTRUCTOR_PAGES:

@@ -164,12 +164,6 @@ def test_demo_data_fills_the_dashboard_and_every_page(app_server, student, page)
     assert all(path.stat().st_size > 0 for path in saved)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Streamlit treats pages/ as an old-style (v1) pages folder until the first st.navigation "
-    "call in the process: a link to a page opened first on a fresh server (here /insights, "
-    "signed in by the cookie) shows the role's default page (Dashboard) instead. Fix: rename "
-    "pages/ to e.g. views/ and update every \"pages/…\" path (st.Page, st.page_link, "
-    "st.switch_page, tests/app) — checked on a copy: the link then opens Insights."))
 def test_a_link_to_a_page_opened_first_opens_that_page(fresh_app, page):
     from lib import accounts
 
