@@ -71,6 +71,18 @@ def _panel(title, chart_fn, description, table, empty_text, key) -> ChartPanel:
 
 # --- the student's dashboard, cached ---------------------------------------------------------
 
+def filters_summary(filters: Filters, *, default_start: dt.date, today: dt.date) -> str:
+    """What the dashboard's figures cover, for the line above its (closed) filter panel."""
+    start, end = filters.start or default_start, filters.end or today
+    dates = ("All your activity" if start <= default_start and end >= today
+             else f"{start:%b %d, %Y} – {end:%b %d, %Y}")
+    if not filters.industries:
+        return f"{dates}, every industry."
+    shown = ", ".join(filters.industries[:3])
+    more = len(filters.industries) - 3
+    return f"{dates}, {shown}" + (f" and {more} more" if more > 0 else "") + "."
+
+
 STUDENT_CACHE_TTL_S = 600  # only bounds memory: the key changes with any of the student's rows
 STUDENT_CACHE_ENTRIES = 1000
 

@@ -46,6 +46,14 @@ if not queries.has_records(con, user_id):
         st.rerun()
     st.stop()
 
+FILTERS = "dash_filters_in_effect"
+
+
+def _keep_filters() -> None:
+    st.session_state[FILTERS] = {"range": st.session_state.get("dash_range"),
+                                 "industries": st.session_state.get("dash_industries") or []}
+
+
 tz_name = coaching_ui.timezone_name()
 # The goals in effect (the student's own, or their class's), looked up once for the page.
 goals = coaching_store.effective_goals(con, user_id, today=today)
@@ -60,16 +68,28 @@ st.header("Your progress")
 first_day, last_day = queries.activity_bounds(con, user_id)
 default_start = min(first_day or today, today)
 
-with st.container(border=True):
-    left, right = st.columns([2, 3])
-    chosen = left.date_input("Date range", value=(default_start, today), max_value=today,
-                             format="YYYY-MM-DD", key="dash_range")
-    industries = right.multiselect("Industries", options=queries.contact_industries(con, user_id),
-                                   placeholder="All industries", key="dash_industries")
-
+# The filters in effect are kept apart from their widgets, which are drawn only while the
+# panel is open (the industry picker alone costs a page load ~90 ms in the browser) and whose
+# own state Streamlit drops once they are not drawn.
+kept = st.session_state.get(FILTERS) or {}
+chosen = kept.get("range") or (default_start, today)
+industries = list(kept.get("industries") or [])
 start, end = (chosen if isinstance(chosen, tuple) and len(chosen) == 2
               else (chosen[0] if chosen else default_start, today))
 filters = Filters(start=start, end=end, industries=tuple(industries))
+st.caption("Showing: " + ui.escape_markdown(
+    dashboard.filters_summary(filters, default_start=default_start, today=today)))
+with st.expander("Filter by date or industry", key="dash_filters",
+                 on_change="rerun") as panel:
+    if panel.open:
+        left, right = st.columns([2, 3])
+        left.date_input("Date range", value=chosen, max_value=today, format="YYYY-MM-DD",
+                        key="dash_range", on_change=_keep_filters)
+        options = queries.contact_industries(con, user_id)
+        right.multiselect("Industries", options=options,
+                          default=[i for i in industries if i in options],
+                          placeholder="All industries",
+                          key="dash_industries", on_change=_keep_filters)
 view = dashboard.student_view(con, user_id, filters, today=today,
                               weekly_goal=goals.weekly_outreach)
 k = view.figures.kpis

@@ -62,7 +62,7 @@ def test_kpis_match_hand_computed_values(app, con, user_id):
 
 def test_industry_filter_applies_to_every_figure(app, con, user_id):
     seed(con, user_id)
-    at = open_page(app, PAGE)
+    at = open_filters(open_page(app, PAGE))
     at.multiselect(key="dash_industries").set_value(["Education"])
     at.run()
     assert metric(at, "Outreach sent") == "1"
@@ -70,11 +70,36 @@ def test_industry_filter_applies_to_every_figure(app, con, user_id):
     assert metric(at, "Conversations") == "0"
     # No insight from Education: that chart gives way to a message.
     assert any("No insights logged" in i.value for i in at.info)
+    assert any(c.value == "Showing: All your activity, Education\\." for c in at.caption)
+
+
+def open_filters(at):
+    """Open the "Filter by date or industry" panel (its widgets are drawn once it is open)."""
+    assert not at.multiselect and not at.date_input  # closed: not drawn
+    at.session_state["dash_filters"] = True
+    at.run()
+    return at
+
+
+def test_filters_stay_in_effect_when_their_panel_is_closed(app, con, user_id):
+    seed(con, user_id)
+    at = open_filters(open_page(app, PAGE))
+    at.date_input(key="dash_range").set_value((ago(7), TODAY))
+    at.run()
+    assert metric(at, "Outreach sent") == "1"
+    at.session_state["dash_filters"] = False
+    at.run()
+    assert not at.date_input
+    assert metric(at, "Outreach sent") == "1"
+    assert any(f"{ago(7):%b %d, %Y}" in c.value for c in at.caption)
+    at.session_state["dash_filters"] = True  # opened again: the range is still chosen
+    at.run()
+    assert at.date_input(key="dash_range").value == (ago(7), TODAY)
 
 
 def test_date_range_filter(app, con, user_id):
     seed(con, user_id)
-    at = open_page(app, PAGE)
+    at = open_filters(open_page(app, PAGE))
     at.date_input(key="dash_range").set_value((ago(7), TODAY))
     at.run()
     assert metric(at, "Outreach sent") == "1"  # only Cy's message, 6 days ago

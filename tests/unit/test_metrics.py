@@ -264,3 +264,18 @@ def test_a_scheduled_conversation_makes_the_stage_scheduled_until_it_is_held():
     assert derive_stage(pd.Series(base), dt.date(2026, 3, 20)) == "scheduled"
     assert derive_stage(pd.Series({**base, "scheduled": 0}), dt.date(2026, 3, 20)) == "responded"
     assert derive_stage(pd.Series({**base, "conversations": 1}), dt.date(2026, 3, 20)) == "held"
+
+
+def test_filters_summary_says_what_the_figures_cover():
+    first, today = dt.date(2026, 1, 12), dt.date(2026, 3, 20)
+
+    def summary(**filters):
+        return dashboard.filters_summary(Filters(**filters), default_start=first, today=today)
+
+    assert summary() == "All your activity, every industry."
+    assert summary(start=first, end=today) == "All your activity, every industry."
+    assert summary(start=dt.date(2026, 3, 1), end=today) == \
+        "Mar 01, 2026 – Mar 20, 2026, every industry."
+    assert summary(industries=("Law",)) == "All your activity, Law."
+    assert summary(industries=("Law", "Media", "Health", "Energy", "Retail")) == \
+        "All your activity, Law, Media, Health and 2 more."
