@@ -146,6 +146,17 @@ def test_progress_table_and_behind_filter(con, teacher, course, enrolled):
     assert any(b.label == "Download progress (CSV)" for b in at.get("download_button"))
 
 
+def test_date_range_narrows_the_class_figures(con, teacher, course, enrolled):
+    at = dashboard(con, teacher, opened=False)
+    assert metric(at, "Conversations") == "2" and metric(at, "Outreach sent") == "1"
+    at.date_input(key=f"cd_range_{course}").set_value((ago(4), TODAY))
+    at.run()
+    assert_healthy(at)
+    # Held 5 and 4 days ago, the message sent 10 days ago: only the last conversation is left.
+    assert metric(at, "Conversations") == "1"
+    assert metric(at, "Outreach sent") == "0"
+
+
 def test_industry_with_fewer_than_five_students_is_suppressed(con, teacher, course, enrolled):
     at = dashboard(con, teacher)
     industries = next(at.dataframe[i].value for i in range(len(at.dataframe))
