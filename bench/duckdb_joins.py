@@ -31,12 +31,15 @@ class _MallInfo2(ctypes.Structure):
         "fordblks", "keepcost")]
 
 
+_LIBC = ctypes.CDLL("libc.so.6") if sys.platform.startswith("linux") else None
+if _LIBC is not None:
+    _LIBC.mallinfo2.restype = _MallInfo2
+
+
 def _in_use_mb() -> float:
     """Bytes glibc's malloc has handed out and not had back (all arenas), in MB."""
-    libc = ctypes.CDLL("libc.so.6")
-    libc.mallinfo2.restype = _MallInfo2
     gc.collect()
-    info = libc.mallinfo2()
+    info = _LIBC.mallinfo2()
     return (info.uordblks + info.hblkhd) / 2**20
 
 

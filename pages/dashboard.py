@@ -124,6 +124,3 @@ with left:
     panel("funnel")
 with right:
     panel("insights")
-
-st.caption(f"Figures cover {start:%b %d, %Y} – {end:%b %d, %Y}"
-           + (f", industries: {', '.join(industries)}" if industries else "") + ".")
