@@ -60,7 +60,6 @@ try:
         # has it), not the role's home page.
         linked = ui.wanted_page([page for pages in sections.values() for page in pages])
         if linked is not None:
-            ui.mark_routed()
             st.switch_page(linked)
         with st.sidebar:
             st.caption(f"Signed in as {ui.escape_markdown(account.display_name)} "
