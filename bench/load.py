@@ -633,6 +633,14 @@ def _latency_summary(values: list[float]) -> dict:
     return {"n": len(values), "p50": percentile(values, 50), "p95": percentile(values, 95)}
 
 
+def _per_minute(rss: list[tuple[float, int]]) -> list[int]:
+    """The mean resident set (MB) of each minute of samples (seconds, KB)."""
+    minutes: dict[int, list[int]] = {}
+    for t, kb in rss:
+        minutes.setdefault(int(t // 60), []).append(kb)
+    return [round(statistics.fmean(kbs) / 1024) for _, kbs in sorted(minutes.items())]
+
+
 async def soak(args, workdir: Path, run_id: str) -> dict:
     db_path = workdir / "soak.duckdb"
     students = prepare_accounts(db_path, args.sessions)
@@ -676,6 +684,8 @@ async def soak(args, workdir: Path, run_id: str) -> dict:
                    "growth_pct": (final - base) / base * 100 if base else float("nan"),
                    "samples": len(rss)},
         "rss_series": rss,
+        "rss_per_minute": _per_minute(rss),
+        "reopenings": log.count(REOPENED),
         "loadavg_before": load_before, "loadavg_after": load_after,
     }
 
@@ -751,6 +761,10 @@ def describe_load(app: dict, bare: dict, info: dict, started: str,
     return "\n".join(lines)
 
 
+# What lib.db.Database logs each time it closes and reopens the file.
+REOPENED = "database closed and opened again"
+
+
 def describe_soak(result: dict, info: dict, started: str, options: list[str] = ()) -> str:
     s, m, rows = result["summary"], result["rss_mb"], result["rows"]
     verdict = "met" if m["growth_pct"] < 10 else "not met"
@@ -773,6 +787,9 @@ def describe_soak(result: dict, info: dict, started: str, options: list[str] = (
         f"{len(rows['unexpected'])}. Wrong confirmations {len(result['outcomes_wrong'])}; "
         f"server exceptions {len(result['exceptions']) + len(result['log_problems'])}; "
         f"disconnects {len(result['disconnects'])}.",
+        f"RSS each minute (MB): {', '.join(str(mb) for mb in result['rss_per_minute'])}. "
+        f"The app closed and reopened its database {result['reopenings']} times to give "
+        "memory back (lib.db.Database).",
         "",
     ])
 

@@ -80,17 +80,17 @@ def backup_now(con, backup_root: Path | str | None = None, *,
         raise BackupError(f"The backup folder {root} can't be created ({problem.strerror}). "
                           f"Check {db.BACKUP_ENV} and the folder's permissions.") from None
     folder = _new_folder(root, now)
-    cur = con.cursor()
     try:
-        cur.execute("BEGIN TRANSACTION")
-        try:
-            counts = {t: cur.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]
-                      for t in _table_names(cur)}
-            version = cur.execute("SELECT coalesce(max(version), 0) FROM schema_version"
-                                  ).fetchone()[0] if "schema_version" in counts else 0
-            cur.execute(f"EXPORT DATABASE {_literal(folder)} (FORMAT parquet)")
-        finally:
-            cur.execute("ROLLBACK")
+        with db.reading(con) as cur:
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                counts = {t: cur.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]
+                          for t in _table_names(cur)}
+                version = cur.execute("SELECT coalesce(max(version), 0) FROM schema_version"
+                                      ).fetchone()[0] if "schema_version" in counts else 0
+                cur.execute(f"EXPORT DATABASE {_literal(folder)} (FORMAT parquet)")
+            finally:
+                cur.execute("ROLLBACK")
     except duckdb.PermissionException:
         shutil.rmtree(folder, ignore_errors=True)
         raise BackupError(f"This app may only write backups to {db.backup_directory()}; "
@@ -101,8 +101,6 @@ def backup_now(con, backup_root: Path | str | None = None, *,
         log.warning("backup to %s failed: %s", folder, problem)
         raise BackupError(f"The backup could not be written to {root} — is the disk full or "
                           "the folder read-only? Nothing was changed.") from None
-    finally:
-        cur.close()
     manifest = {"created_at": now.isoformat(timespec="seconds") + "Z",
                 "schema_version": version, "duckdb_version": duckdb.__version__,
                 "tables": counts}

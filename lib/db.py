@@ -1,14 +1,18 @@
 """The only place that opens the database: connection factory, hardening, migrations, transactions.
 
 One DuckDB instance per process; every unit of work takes its own cursor (a DuckDB connection
-object must not be shared between Streamlit's session threads).
+object must not be shared between Streamlit's session threads). The running app holds its file
+through a `Database`, which also closes and reopens it now and then to give memory back.
 """
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import re
+import sys
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -96,11 +100,13 @@ def _explain_open_error(path: Path, exc: Exception) -> DatabaseUnavailable:
 
 
 def connect(path: Path | str | None = None, *, migrate: bool = True,
-            backup_dir: Path | str | None = None) -> duckdb.DuckDBPyConnection:
+            backup_dir: Path | str | None = None,
+            check: bool = True) -> duckdb.DuckDBPyConnection:
     """Open (creating if needed) the database file, harden it and bring its schema up to date.
 
     SQL may read and write files in one folder only: `backup_dir`, by default the configured
-    backup folder (`backup_directory()`)."""
+    backup folder (`backup_directory()`). `check=False` skips reading every table first: only
+    for a file this process has just had open (`Database` reopening it)."""
     path = Path(path) if path is not None else database_path()
     try:
         if str(path) != ":memory:":
@@ -116,7 +122,8 @@ def connect(path: Path | str | None = None, *, migrate: bool = True,
     try:
         _harden(con, Path(backup_dir).expanduser().resolve() if backup_dir
                 else backup_directory())
-        _read_every_table(con)  # before anything is written to it
+        if check:
+            _read_every_table(con)  # before anything is written to it
         if migrate:
             migrate_database(con)
     except duckdb.IOException as exc:
@@ -152,15 +159,14 @@ def _read_every_table(con: duckdb.DuckDBPyConnection) -> None:
 
 
 @contextmanager
-def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+def transaction(con: duckdb.DuckDBPyConnection | Database) -> Iterator[duckdb.DuckDBPyConnection]:
     """A cursor inside BEGIN … COMMIT; any exception rolls back and is re-raised.
 
     DuckDB can answer COMMIT after a failed statement without error while storing nothing, and
     a multi-statement string or `executemany` outside a transaction is not atomic, so every
     write goes through here.
     """
-    cur = con.cursor()
-    try:
+    with reading(con) as cur:
         cur.execute("BEGIN TRANSACTION")
         try:
             yield cur
@@ -171,18 +177,148 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
             cur.execute("ROLLBACK")
             raise
         cur.execute("COMMIT")
-    finally:
-        cur.close()
 
 
 @contextmanager
-def reading(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A fresh cursor for a read; closed afterwards."""
+def reading(con: duckdb.DuckDBPyConnection | Database) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A fresh cursor (a unit of work) on a connection or a `Database`; closed afterwards."""
+    if isinstance(con, Database):
+        with con.cursor() as cur:
+            yield cur
+        return
     cur = con.cursor()
     try:
         yield cur
     finally:
         cur.close()
+
+
+# Units of work (cursors) between two reopenings of the app's database. DuckDB keeps native
+# memory that grows with use — entries its buffer pool's eviction queues keep for the temporary
+# buffers of every join, and what it holds for the data read — and gives it back only when the
+# database closes (bench/RESULTS.md, "Soak"). 5,000 units is ~15 MB of that, and about four
+# minutes of the soak (ten students logging a conversation every few seconds) or an hour or more
+# of a class's ordinary use; a reopening takes ~0.2 s, during which new units wait.
+REOPEN_AFTER = 5_000
+# How long a new unit waits for the units in progress to end before a reopening is put off (so a
+# unit that waits for another thread can never deadlock against it).
+DRAIN_WAIT_S = 2.0
+# How long a reopening keeps trying while another program has taken the file meanwhile.
+REOPEN_WAIT_S = 10.0
+
+_LIBC = None
+if sys.platform.startswith("linux"):
+    try:
+        _LIBC = ctypes.CDLL("libc.so.6")
+        _LIBC.malloc_trim.argtypes = [ctypes.c_size_t]
+    except (OSError, AttributeError):  # not glibc (musl): nothing to trim
+        _LIBC = None
+
+
+def _give_memory_back() -> None:
+    """Hand the allocator's free pages back to the system (glibc keeps them otherwise)."""
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+class Database:
+    """The running app's handle on its database file: one per process (lib.ui.database).
+
+    Every unit of work takes its own cursor through `cursor()` (lib.db.reading and
+    lib.db.transaction do). After `reopen_after` units the handle closes the file and opens it
+    again, once no unit is in progress — new units wait meanwhile (~0.2 s) — which gives back
+    the native memory DuckDB keeps until it closes. A thread already inside a unit never waits
+    (units may nest), and a new unit that has waited `DRAIN_WAIT_S` puts the reopening off
+    instead of waiting longer, so units that wait on each other cannot deadlock.
+    """
+
+    def __init__(self, path: Path | str | None = None, *, backup_dir: Path | str | None = None,
+                 reopen_after: int = REOPEN_AFTER) -> None:
+        self.path = Path(path) if path is not None else database_path()
+        self._backup_dir = backup_dir
+        self.reopen_after = reopen_after
+        self._con: duckdb.DuckDBPyConnection | None = connect(self.path, backup_dir=backup_dir)
+        self._lock = threading.Condition()
+        self._nesting = threading.local()
+        self._active = 0
+        self._units = 0
+        self._draining = False
+        self._closed = False
+        self.reopenings = 0
+
+    @contextmanager
+    def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A fresh cursor for one unit of work; closed afterwards."""
+        nested = getattr(self._nesting, "depth", 0)
+        with self._lock:
+            if not nested and self._draining:
+                if not self._lock.wait_for(lambda: not self._draining, timeout=DRAIN_WAIT_S):
+                    log.info("database reopening put off: a unit of work is still running")
+                    self._draining, self._units = False, 0
+                    self._lock.notify_all()
+            con = self._open_locked()
+            self._active += 1
+            self._units += 1
+        self._nesting.depth = nested + 1
+        try:
+            cur = con.cursor()
+            try:
+                yield cur
+            finally:
+                cur.close()
+        finally:
+            self._nesting.depth = nested
+            with self._lock:
+                self._active -= 1
+                if self.reopen_after and self._units >= self.reopen_after and not self._closed:
+                    self._draining = True
+                if self._draining and self._active == 0 and not self._closed:
+                    self._reopen_locked()
+
+    def _open_locked(self) -> duckdb.DuckDBPyConnection:
+        if self._closed:
+            raise duckdb.ConnectionException("The database has been closed.")
+        if self._con is None:  # a reopening failed: try again now, and say why if it fails
+            self._con = connect(self.path, migrate=False, backup_dir=self._backup_dir,
+                                check=False)
+            log.info("database %s open again", self.path.name)
+        return self._con
+
+    def _reopen_locked(self) -> None:
+        started = time.perf_counter()
+        units, self._units, self._draining = self._units, 0, False
+        try:
+            self._con.close()
+            self._con = None
+            _give_memory_back()
+            deadline = time.monotonic() + REOPEN_WAIT_S
+            while True:
+                try:
+                    self._con = connect(self.path, migrate=False, backup_dir=self._backup_dir,
+                                        check=False)
+                    break
+                except DatabaseUnavailable:
+                    if time.monotonic() > deadline:
+                        log.warning("database %s could not be opened again; the next unit of "
+                                    "work will try", self.path.name)
+                        return
+                    time.sleep(0.25)
+            self.reopenings += 1
+            log.info("database closed and opened again after %s units of work, to give memory "
+                     "back (%.0f ms)", units, (time.perf_counter() - started) * 1000)
+        finally:
+            self._lock.notify_all()
+
+    def close(self) -> None:
+        """Close the file for good, once the units in progress have ended (at most a few
+        seconds). Units started afterwards raise duckdb.ConnectionException."""
+        with self._lock:
+            self._closed, self._draining = True, False
+            self._lock.wait_for(lambda: self._active == 0, timeout=5.0)
+            if self._con is not None:
+                self._con.close()
+                self._con = None
+            self._lock.notify_all()
 
 
 def with_retry(fn, *, attempts: int = 4):
@@ -286,6 +422,7 @@ __all__ = [
     "DB_ENV",
     "DEFAULT_BACKUP_DIR",
     "DEFAULT_DB_PATH",
+    "Database",
     "DatabaseUnavailable",
     "LATEST_VERSION",
     "backup_directory",

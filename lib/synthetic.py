@@ -680,63 +680,62 @@ def generate(con, scale: str | Scale, *, today: dt.date | None = None,
             raise ValueError("This database already holds synthetic data; use a fresh file.")
     started = time.perf_counter()
     S = f"synthetic_{uuid.uuid4().hex[:12]}"  # the scratch database, in memory
-    cur = con.cursor()
-    try:
-        cur.execute(f"ATTACH ':memory:' AS {S}")
-        for statement in _macros(seed):
-            cur.execute(statement)
-        _run(cur, _students_sql(S), params)
-        for statement in _classes_sql(S):
-            _run(cur, statement, params)
-        _run(cur, _contacts_sql(S), params)
-        _run(cur, f"CREATE TABLE {S}.c AS {_plan_sql(f'SELECT * FROM {S}.c1')}", params)
-        _run(cur, f"INSERT INTO {S}.c BY NAME {_plan_sql(_referrals_sql(S))}", params)
-        for statement in _records_sql(S):
-            _run(cur, statement, params)
-        counts = {table: cur.execute(f"SELECT count(*) FROM {S}.{source}").fetchone()[0]
-                  for table, source in (("contacts", "contacts"), ("outreach", "outreach"),
-                                        ("conversations", "conversations"),
-                                        ("conversation_questions", "questions"),
-                                        ("insights", "insights"),
-                                        ("scheduled_conversations", "scheduled"),
-                                        ("prep_questions", "prep_questions"))}
-        planned = time.perf_counter()
-        with transaction(con) as tx:
-            if _already_generated(tx):
-                raise ValueError("This database already holds synthetic data; use a fresh file.")
-            users = 1 + instructors + scale.students
-            ids = {"user_base": _reserve(tx, "seq_users", users),
-                   "class_base": _reserve(tx, "seq_classes", scale.classes),
-                   "enrolment_base": _reserve(tx, "seq_enrolments", scale.students),
-                   "contact_base": _reserve(tx, "seq_contacts", counts["contacts"]),
-                   "outreach_base": _reserve(tx, "seq_outreach", counts["outreach"]),
-                   "conversation_base": _reserve(tx, "seq_conversations",
-                                                 counts["conversations"]),
-                   "question_base": _reserve(tx, "seq_questions",
-                                             counts["conversation_questions"]),
-                   "insight_base": _reserve(tx, "seq_insights", counts["insights"]),
-                   "scheduled_base": _reserve(tx, "seq_scheduled",
-                                              counts["scheduled_conversations"]),
-                   "prep_base": _reserve(tx, "seq_prep_questions", counts["prep_questions"])}
-            values = {**ids, "student_base": ids["user_base"] + instructors,
-                      "class_base": ids["class_base"], "hash": SYNTHETIC_PASSWORD_HASH,
-                      "term": _term(start),
-                      "admin_created": dt.datetime.combine(start, dt.time()) - dt.timedelta(days=30),
-                      "classes_created": dt.datetime.combine(start, dt.time()) - dt.timedelta(days=21)}
-            for table, statement in _store_sql(S).items():
-                _run(tx, statement, values)
-            counts = {"users": users, "credentials": users, "classes": scale.classes,
-                      "join_codes": scale.classes, "enrolments": scale.students, **counts}
-            tx.execute("INSERT INTO app_settings (key, value) VALUES (?, ?)", [SETTING_KEY, json.dumps({
-                "scale": scale.name, "students": scale.students, "classes": scale.classes,
-                "seed": int(seed), "today": today.isoformat(), "admin_id": ids["user_base"],
-                "domain": SYNTHETIC_DOMAIN, "counts": counts})])
-            committing, cpu = time.perf_counter(), time.process_time()
-        log.debug("%5.2f s (CPU %5.2f s)  commit", time.perf_counter() - committing,
-                  time.process_time() - cpu)
-    finally:
-        cur.execute(f"DETACH DATABASE IF EXISTS {S}")
-        cur.close()
+    with reading(con) as cur:
+        try:
+            cur.execute(f"ATTACH ':memory:' AS {S}")
+            for statement in _macros(seed):
+                cur.execute(statement)
+            _run(cur, _students_sql(S), params)
+            for statement in _classes_sql(S):
+                _run(cur, statement, params)
+            _run(cur, _contacts_sql(S), params)
+            _run(cur, f"CREATE TABLE {S}.c AS {_plan_sql(f'SELECT * FROM {S}.c1')}", params)
+            _run(cur, f"INSERT INTO {S}.c BY NAME {_plan_sql(_referrals_sql(S))}", params)
+            for statement in _records_sql(S):
+                _run(cur, statement, params)
+            counts = {table: cur.execute(f"SELECT count(*) FROM {S}.{source}").fetchone()[0]
+                      for table, source in (("contacts", "contacts"), ("outreach", "outreach"),
+                                            ("conversations", "conversations"),
+                                            ("conversation_questions", "questions"),
+                                            ("insights", "insights"),
+                                            ("scheduled_conversations", "scheduled"),
+                                            ("prep_questions", "prep_questions"))}
+            planned = time.perf_counter()
+            with transaction(con) as tx:
+                if _already_generated(tx):
+                    raise ValueError("This database already holds synthetic data; use a fresh file.")
+                users = 1 + instructors + scale.students
+                ids = {"user_base": _reserve(tx, "seq_users", users),
+                       "class_base": _reserve(tx, "seq_classes", scale.classes),
+                       "enrolment_base": _reserve(tx, "seq_enrolments", scale.students),
+                       "contact_base": _reserve(tx, "seq_contacts", counts["contacts"]),
+                       "outreach_base": _reserve(tx, "seq_outreach", counts["outreach"]),
+                       "conversation_base": _reserve(tx, "seq_conversations",
+                                                     counts["conversations"]),
+                       "question_base": _reserve(tx, "seq_questions",
+                                                 counts["conversation_questions"]),
+                       "insight_base": _reserve(tx, "seq_insights", counts["insights"]),
+                       "scheduled_base": _reserve(tx, "seq_scheduled",
+                                                  counts["scheduled_conversations"]),
+                       "prep_base": _reserve(tx, "seq_prep_questions", counts["prep_questions"])}
+                values = {**ids, "student_base": ids["user_base"] + instructors,
+                          "class_base": ids["class_base"], "hash": SYNTHETIC_PASSWORD_HASH,
+                          "term": _term(start),
+                          "admin_created": dt.datetime.combine(start, dt.time()) - dt.timedelta(days=30),
+                          "classes_created": dt.datetime.combine(start, dt.time()) - dt.timedelta(days=21)}
+                for table, statement in _store_sql(S).items():
+                    _run(tx, statement, values)
+                counts = {"users": users, "credentials": users, "classes": scale.classes,
+                          "join_codes": scale.classes, "enrolments": scale.students, **counts}
+                tx.execute("INSERT INTO app_settings (key, value) VALUES (?, ?)", [SETTING_KEY, json.dumps({
+                    "scale": scale.name, "students": scale.students, "classes": scale.classes,
+                    "seed": int(seed), "today": today.isoformat(), "admin_id": ids["user_base"],
+                    "domain": SYNTHETIC_DOMAIN, "counts": counts})])
+                committing, cpu = time.perf_counter(), time.process_time()
+            log.debug("%5.2f s (CPU %5.2f s)  commit", time.perf_counter() - committing,
+                      time.process_time() - cpu)
+        finally:
+            cur.execute(f"DETACH DATABASE IF EXISTS {S}")
     log.info("synthetic %s data: planned in %.1f s, stored in %.1f s: %s", scale.name,
              planned - started, time.perf_counter() - planned, counts)
     return counts

@@ -30,9 +30,9 @@ def _close(con) -> None:
 
 @st.cache_resource(show_spinner=False, on_release=_close)
 def _database(path: str):
-    con = db.connect(path)
-    backup.start_schedule(con)  # automatic backups, when configured; ends when con closes
-    return con
+    database = db.Database(path)
+    backup.start_schedule(database)  # automatic backups, when configured; end when it closes
+    return database
 
 
 _HEAP_FROZEN = False
@@ -69,8 +69,8 @@ def freeze_startup_heap() -> bool:
     return True
 
 
-def database():
-    """The process's one database instance (cursors are taken per unit of work)."""
+def database() -> db.Database:
+    """The process's one database handle (cursors are taken per unit of work)."""
     return _database(str(db.database_path()))
 
 
