@@ -765,6 +765,10 @@ def describe_load(app: dict, bare: dict, info: dict, started: str,
 REOPENED = "database closed and opened again"
 
 
+def _times(n: int) -> str:
+    return {1: "once", 2: "twice"}.get(n, f"{n} times")
+
+
 def describe_soak(result: dict, info: dict, started: str, options: list[str] = ()) -> str:
     s, m, rows = result["summary"], result["rss_mb"], result["rows"]
     verdict = "met" if m["growth_pct"] < 10 else "not met"
@@ -788,7 +792,7 @@ def describe_soak(result: dict, info: dict, started: str, options: list[str] = (
         f"server exceptions {len(result['exceptions']) + len(result['log_problems'])}; "
         f"disconnects {len(result['disconnects'])}.",
         f"RSS each minute (MB): {', '.join(str(mb) for mb in result['rss_per_minute'])}. "
-        f"The app closed and reopened its database {result['reopenings']} times to give "
+        f"The app closed and reopened its database {_times(result['reopenings'])} to give "
         "memory back (lib.db.Database).",
         "",
     ])

@@ -285,11 +285,13 @@ class Database:
         return self._con
 
     def _reopen_locked(self) -> None:
+        """Close and open again. Never raises: the unit whose end started it has done its work
+        (a failure here leaves the handle closed, and the next unit opens it or says why)."""
         started = time.perf_counter()
         units, self._units, self._draining = self._units, 0, False
+        con, self._con = self._con, None
         try:
-            self._con.close()
-            self._con = None
+            con.close()
             _give_memory_back()
             deadline = time.monotonic() + REOPEN_WAIT_S
             while True:
@@ -306,6 +308,9 @@ class Database:
             self.reopenings += 1
             log.info("database closed and opened again after %s units of work, to give memory "
                      "back (%.0f ms)", units, (time.perf_counter() - started) * 1000)
+        except Exception:
+            log.exception("closing and opening the database again failed; the next unit of "
+                          "work will try")
         finally:
             self._lock.notify_all()
 
