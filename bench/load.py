@@ -356,6 +356,11 @@ class ConversationUser:
             put("Industry", rng.choice(w["Industry"].options))
             put("How you found them", rng.choice(w["How you found them"].options))
             put("Priority", rng.choice(w["Priority"].options))
+        elif in_form and "Name *" in w:
+            # The form keeps what an earlier, rejected attempt typed under "Someone new"; a
+            # student choosing an existing contact clears it (else the page asks them to).
+            for label in ("Name *", "Organization", "Role / title"):
+                put(label, "")
         held_on = today - dt.timedelta(days=rng.randint(0, 120))
         put("Date held *", held_on)
         put("Format *", rng.choice(w["Format *"].options))
@@ -443,9 +448,12 @@ async def _timed_submit(s: Session, message, kind: str, index: int, marker: str,
         problems.check(run, f"session {index} submit {marker}")
     outcomes = [outcome_of(run) for run in runs]
     confirmed = next((i for i, o in enumerate(outcomes) if o != "none"), 0)
+    detail = ",".join(outcomes)
+    if outcomes[confirmed] == "rejected":  # what the page said, for a wrong confirmation
+        detail += ": " + " | ".join(runs[confirmed].alerts("error"))
     return Sample(session=index, kind=kind, latency=runs[confirmed].finished - started,
                   outcome=outcomes[confirmed], marker=marker, user_id=user_id, runs=len(runs),
-                  detail=",".join(outcomes), started=started, finished=runs[-1].finished)
+                  detail=detail, started=started, finished=runs[-1].finished)
 
 
 # --- running -------------------------------------------------------------------------------

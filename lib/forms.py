@@ -69,8 +69,9 @@ def contact_fields(form: str, prefix: str, current: dict | None = None, *,
     return raw
 
 
-_CONTACT_KEYS = ("name", "organization", "title", "industry", "industry_other", "how_found",
-                 "priority")
+# The fields of contact_fields(compact=True), by the names lib.validation reports errors under.
+CONTACT_KEYS = ("name", "organization", "title", "industry", "industry_other", "how_found",
+                "priority")
 _CONTACT_EXTRA_KEYS = ("email", "profile_url", "notes")
 
 
@@ -78,5 +79,5 @@ def contact_values(prefix: str, *, compact: bool = False) -> dict:
     """What `contact_fields(form, prefix, compact=compact)` returned on the last run, read back
     from session state: for a form's on_click callback, which runs before the widgets are drawn
     again."""
-    keys = _CONTACT_KEYS + (() if compact else _CONTACT_EXTRA_KEYS)
+    keys = CONTACT_KEYS + (() if compact else _CONTACT_EXTRA_KEYS)
     return {key: st.session_state.get(f"{prefix}_{key}") for key in keys}

@@ -82,6 +82,16 @@ def contact_choices(con, user_id: int) -> dict[int, str]:
             for contact_id, name, organization in rows}
 
 
+def unthanked_conversations(con, user_id: int) -> list[tuple[int, str, dt.date]]:
+    """Conversations with no thank-you recorded yet, newest first: (id, contact name, held on)."""
+    with reading(con) as cur:
+        return cur.execute(
+            "SELECT v.id, c.name, v.held_on FROM conversations v"
+            " JOIN contacts c ON c.id = v.contact_id AND c.user_id = $u"
+            " WHERE v.user_id = $u AND v.thank_you_on IS NULL"
+            " ORDER BY v.held_on DESC, v.id DESC", {"u": user_id}).fetchall()
+
+
 def activity_bounds(con, user_id: int) -> tuple[dt.date | None, dt.date | None]:
     """The first and last day on which anything happened (outreach sent or conversation held)."""
     with reading(con) as cur:

@@ -123,6 +123,15 @@ def set_weekly_goal(con, user_id: int, goal: int) -> None:
 
 # --- contacts --------------------------------------------------------------------------------
 
+def _insert_rows(cur, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """All `rows` in one INSERT (none: no statement)."""
+    assert table in {"conversation_questions", "insights"}  # names come from this module only
+    if rows:
+        one = f"({', '.join('?' for _ in columns)})"
+        cur.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+                    + ", ".join(one for _ in rows), [value for row in rows for value in row])
+
+
 _CONTACT_COLUMNS = ("name", "organization", "title", "industry", "industry_other", "how_found",
                     "email", "profile_url", "priority", "notes")
 
@@ -304,10 +313,16 @@ def log_conversation(con, user_id: int, conversation: ConversationInput, *,
         raise ValueError("Give either an existing contact or a new one.")
 
     def write(cur) -> int:
+        # One statement per table (rows together): each statement costs DuckDB ~0.5 ms.
         if new_contact is not None:
             who = _insert_contact(cur, user_id, new_contact, created_on=conversation.held_on)
+            industry = (new_contact.industry, new_contact.industry_other)
         else:
-            _owned(cur, "contacts", contact_id, user_id)
+            industry = cur.execute(
+                "SELECT industry, industry_other FROM contacts WHERE id = ? AND user_id = ?",
+                [contact_id, user_id]).fetchone()
+            if industry is None:
+                raise NotFound("No such contact.")
             who = contact_id
         c = conversation
         conversation_id = cur.execute(
@@ -317,15 +332,12 @@ def log_conversation(con, user_id: int, conversation: ConversationInput, *,
             [user_id, who, c.held_on, c.format, c.duration_min, c.next_steps, c.clarity_before,
              c.clarity_after, c.reflection, c.thank_you_on, c.share_insights, c.share_name],
         ).fetchone()[0]
-        for position, text in enumerate(c.questions):
-            cur.execute("INSERT INTO conversation_questions (conversation_id, position, text)"
-                        " VALUES (?, ?, ?)", [conversation_id, position, text])
-        for position, insight in enumerate(c.insights):
-            cur.execute("INSERT INTO insights (user_id, conversation_id, position, category, text)"
-                        " VALUES (?, ?, ?, ?, ?)",
-                        [user_id, conversation_id, position, insight.category, insight.text])
-        industry = cur.execute("SELECT industry, industry_other FROM contacts WHERE id = ?",
-                               [who]).fetchone()
+        _insert_rows(cur, "conversation_questions", ("conversation_id", "position", "text"),
+                     [(conversation_id, position, text)
+                      for position, text in enumerate(c.questions)])
+        _insert_rows(cur, "insights", ("user_id", "conversation_id", "position", "category", "text"),
+                     [(user_id, conversation_id, position, insight.category, insight.text)
+                      for position, insight in enumerate(c.insights)])
         for referral in c.referrals:
             _insert_contact(
                 cur, user_id,

@@ -1,28 +1,38 @@
 """Log a conversation: one form for the conversation, its insights, referrals and reflection.
 
 Kept light for a class logging conversations at the same time (bench/load.py, RESULTS.md
-"## Load"): everything below the title is one fragment, so choosing a contact or submitting
-reruns the fragment only — not app.py, its navigation and sidebar; the forms are handled in
-their buttons' on_click callbacks, which run before the fragment is drawn, so a submit is one
-run (no st.rerun) that already shows the confirmation, the cleared form and the updated lists;
-and what the page reads (contacts to choose from, the conversation log) is kept for the session
-and read again on each full run of the page and after each save here. The session is verified
-on each full run and before every write.
+"## Load"), since every submit costs the server a run of the form and a message per element:
+- whom the conversation was with is chosen inside the form, above a "Someone new?" panel with
+  the new contact's fields, so choosing costs no run of its own;
+- everything below the title is one fragment, so a submit reruns the fragment only — not
+  app.py, its navigation and sidebar; the forms are handled in their buttons' on_click
+  callbacks, which run before the fragment is drawn, so a submit is one run (no st.rerun) that
+  already shows the confirmation and the cleared form;
+- rows of fields are horizontal containers (one layout block each, not one per column);
+- what the page reads (contacts to choose from, conversations still to thank) is kept for the
+  session and read again on each full run of the page and after each save here; the thank-you
+  form and the recent conversations are drawn (and the latter read) only while their panels
+  are open.
+The session is verified on each full run and before every write.
 """
 
 import streamlit as st
 
 from lib import prep_store, queries, store, ui, vocab
-from lib.forms import contact_fields, contact_values
+from lib.forms import CONTACT_KEYS, contact_fields, contact_values
 from lib.validation import ValidationError, clean_contact, clean_conversation, clean_thank_you
 
 FORM = "log_conversation"
 NEW_CONTACT = -1
+NEW_CONTACT_LABEL = "Someone new — add them below"
 START_INSIGHT_ROWS = 3
 START_REFERRAL_ROWS = 1
 PREFILL = "prefill_scheduled_id"  # set by the Prepare page's "Log it now"
 SAVED = "_conv_saved"  # (form generation it belongs to, message): the last save's confirmation
 DATA = "_conv_data"  # what the page shows from the database, for this session: see _data()
+RECENT = 10  # conversations in the "Recent conversations" panel
+CATEGORY_WIDTH = 190  # px: an insight's TIARA category beside its text
+DATE_WIDTH = 170  # px: a date beside a wider field
 SIGNED_OUT = "You are no longer signed in — sign in again. Nothing was saved."
 
 user_id = ui.current_user_id()  # signed in? (else the page stops here with a message)
@@ -48,6 +58,12 @@ def _more_rows(counter: str) -> None:
     st.session_state[counter] += 1
 
 
+def _new_contact_errors() -> bool:
+    """The last save attempt found a problem in the new contact's fields."""
+    errors = st.session_state.get(f"_errors_{FORM}", {})
+    return any(field in errors for field in CONTACT_KEYS)
+
+
 def _signed_in_as(user_id: int) -> bool:
     """Before a write: the session is still valid and still this user's (a fragment rerun does
     not run app.py, which checks it on every full run)."""
@@ -56,28 +72,30 @@ def _signed_in_as(user_id: int) -> bool:
 
 
 def _data(con, user_id: int) -> dict:
-    """Contacts to choose from and the conversation log, as the page shows them: read once per
-    full run of the page (and after each save here), then reused by its fragment reruns."""
+    """Contacts to choose from and the conversations still to thank, as the page shows them:
+    read once per full run of the page (and after each save here), then reused by its fragment
+    reruns."""
     cached = st.session_state.get(DATA)
     if cached is not None and cached["user_id"] == user_id:
         return cached
-    recent = queries.conversation_log(con, user_id, queries.Filters())
-    unthanked = recent[recent["thank_you_on"].isna()]
-    ids = [int(i) for i in unthanked["id"]]
+    unthanked = queries.unthanked_conversations(con, user_id)
     data = {
         "user_id": user_id,
         "names": queries.contact_choices(con, user_id),
-        "thank_labels": {i: f"{name} — held {held:%Y-%m-%d}" for i, name, held
-                         in zip(ids, unthanked["name"], unthanked["held_on"])},
-        "held": dict(zip(ids, unthanked["held_on"])),
-        "recent": recent.head(10).assign(
-            format=lambda f: f["format"].map(vocab.FORMATS),
-            thanked=lambda f: f["thank_you_on"].notna(),
-        )[["held_on", "name", "organization", "industry", "format", "insights", "referrals",
-           "thanked"]],
+        "thank_labels": {i: f"{name} — held {held:%Y-%m-%d}" for i, name, held in unthanked},
+        "held": {i: held for i, _, held in unthanked},
     }
     st.session_state[DATA] = data
     return data
+
+
+def _recent(con, user_id: int):
+    """The last RECENT conversations, as the "Recent conversations" panel shows them."""
+    return queries.conversation_log(con, user_id, queries.Filters()).head(RECENT).assign(
+        format=lambda f: f["format"].map(vocab.FORMATS),
+        thanked=lambda f: f["thank_you_on"].notna(),
+    )[["held_on", "name", "organization", "industry", "format", "insights", "referrals",
+       "thanked"]]
 
 
 def _save(key: str, user_id: int, today, names: dict, planned_id: int | None) -> None:
@@ -98,7 +116,11 @@ def _save(key: str, user_id: int, today, names: dict, planned_id: int | None) ->
     errors = {}
     contact = conversation = None
     if who is None:
-        errors["contact"] = "Choose whom you talked to — or “Someone new” to add them now."
+        errors["contact"] = "Choose whom you talked to — or “Someone new” to add them below."
+    elif who != NEW_CONTACT and (state.get(f"{key}_new_name") or "").strip():
+        errors["contact"] = (f"You filled in a new contact under “Someone new” but chose "
+                             f"{names.get(who, 'an existing contact')} in “Who did you talk "
+                             "to?” — choose “Someone new”, or clear the new contact's name.")
     if who == NEW_CONTACT:
         try:
             contact = clean_contact(contact_values(f"{key}_new", compact=True))
@@ -226,31 +248,30 @@ def conversation_page() -> None:
             st.session_state.pop(PREFILL)
             ui.next_generation(FORM)
             st.rerun()
-    options = [NEW_CONTACT, *names]
-    who = st.selectbox("Who did you talk to? *", options,
-                       index=0 if not names else None,
-                       format_func=lambda i: "Someone new — add them now" if i == NEW_CONTACT
-                       else names[i],
-                       placeholder="Choose a contact, or add someone new", key=f"{K}_contact")
-    ui.field_error(FORM, "contact")
-
     with st.form(FORM, enter_to_submit=False):
-        if who == NEW_CONTACT:
-            st.markdown("**New contact**")
+        options = [NEW_CONTACT, *names]
+        st.selectbox("Who did you talk to? *", options, index=0 if not names else None,
+                     format_func=lambda i: NEW_CONTACT_LABEL if i == NEW_CONTACT else names[i],
+                     placeholder="Choose a contact, or “Someone new”", key=f"{K}_contact")
+        ui.field_error(FORM, "contact")
+        # In the form, so choosing costs no run: the new contact's fields are always there,
+        # in a panel open when there is no one to choose yet or when they need fixing.
+        with st.expander("Someone new? Their name, organization and role",
+                         expanded=not names or _new_contact_errors(), icon=":material/person_add:"):
             contact_fields(FORM, f"{K}_new", compact=True)
-            st.divider()
 
-        left, middle, right = st.columns(3)
-        left.date_input("Date held *", value=today, max_value=today, format="YYYY-MM-DD",
-                        key=f"{K}_held_on")
-        with left:
-            ui.field_error(FORM, "held_on")
-        middle.selectbox("Format *", list(vocab.FORMATS), format_func=vocab.FORMATS.get,
-                         key=f"{K}_format")
-        right.number_input("Duration (minutes)", min_value=1, max_value=600, value=30,
-                           step=5, key=f"{K}_duration")
-        with right:
-            ui.field_error(FORM, "duration_min")
+        # Rows are horizontal containers, one layout block each (st.columns costs one per
+        # column more, each a message the server sends on every run); their fields' errors
+        # follow the row.
+        row = st.container(horizontal=True)
+        row.date_input("Date held *", value=today, max_value=today, format="YYYY-MM-DD",
+                       key=f"{K}_held_on")
+        row.selectbox("Format *", list(vocab.FORMATS), format_func=vocab.FORMATS.get,
+                      key=f"{K}_format")
+        row.number_input("Duration (minutes)", min_value=1, max_value=600, value=30, step=5,
+                         key=f"{K}_duration")
+        ui.field_error(FORM, "held_on")
+        ui.field_error(FORM, "duration_min")
 
         st.text_area("Questions you prepared (one per line)", key=f"{K}_questions",
                      height=110, placeholder="What does a typical week look like?\n"
@@ -260,23 +281,23 @@ def conversation_page() -> None:
         st.markdown("**Insights** — tag each with a TIARA category: Trend, Insight, Advice, "
                     "Resource, Assignment")
         for i in range(st.session_state["conv_insight_rows"]):
-            cat_col, text_col = st.columns([1, 4])
-            cat_col.selectbox(f"Category of insight {i + 1}", list(vocab.TIARA),
-                              format_func=vocab.TIARA.get, key=f"{K}_ins_cat_{i}")
-            text_col.text_input(f"Insight {i + 1}", key=f"{K}_ins_text_{i}", max_chars=1000)
-            with text_col:
-                ui.field_error(FORM, f"insight_{i}")
+            row = st.container(horizontal=True)
+            row.selectbox(f"Category of insight {i + 1}", list(vocab.TIARA),
+                          format_func=vocab.TIARA.get, key=f"{K}_ins_cat_{i}",
+                          width=CATEGORY_WIDTH)
+            row.text_input(f"Insight {i + 1}", key=f"{K}_ins_text_{i}", max_chars=1000)
+            ui.field_error(FORM, f"insight_{i}")
         st.form_submit_button("Add another insight", icon=":material/add:",
                               on_click=_more_rows, args=("conv_insight_rows",))
 
         st.markdown("**Referrals** — people they suggested you talk to (each becomes a new "
                     "contact)")
         for i in range(st.session_state["conv_referral_rows"]):
-            a, b, c = st.columns(3)
-            a.text_input(f"Referral {i + 1} name", key=f"{K}_ref_name_{i}", max_chars=120)
-            b.text_input(f"Referral {i + 1} organization", key=f"{K}_ref_org_{i}",
-                         max_chars=120)
-            c.text_input(f"Referral {i + 1} role", key=f"{K}_ref_title_{i}", max_chars=120)
+            row = st.container(horizontal=True)
+            row.text_input(f"Referral {i + 1} name", key=f"{K}_ref_name_{i}", max_chars=120)
+            row.text_input(f"Referral {i + 1} organization", key=f"{K}_ref_org_{i}",
+                           max_chars=120)
+            row.text_input(f"Referral {i + 1} role", key=f"{K}_ref_title_{i}", max_chars=120)
             ui.field_error(FORM, f"referral_{i}")
         st.form_submit_button("Add another referral", icon=":material/add:",
                               on_click=_more_rows, args=("conv_referral_rows",))
@@ -284,24 +305,23 @@ def conversation_page() -> None:
         st.text_area("Next steps", key=f"{K}_next_steps", height=80)
         ui.field_error(FORM, "next_steps")
 
-        left, right = st.columns(2)
-        left.radio("Career-goal clarity before (1 = foggy, 5 = clear)", [1, 2, 3, 4, 5],
-                   index=None, horizontal=True, key=f"{K}_before")
-        right.radio("Career-goal clarity after (1 = foggy, 5 = clear)", [1, 2, 3, 4, 5],
-                    index=None, horizontal=True, key=f"{K}_after")
+        row = st.container(horizontal=True)
+        row.radio("Career-goal clarity before (1 = foggy, 5 = clear)", [1, 2, 3, 4, 5],
+                  index=None, horizontal=True, key=f"{K}_before")
+        row.radio("Career-goal clarity after (1 = foggy, 5 = clear)", [1, 2, 3, 4, 5],
+                  index=None, horizontal=True, key=f"{K}_after")
         st.text_area("What changed in my thinking", key=f"{K}_reflection", height=80)
         ui.field_error(FORM, "reflection")
 
-        left, right = st.columns(2)
-        left.date_input("Thank-you sent on (leave empty if not yet)", value=None,
-                        max_value=today, format="YYYY-MM-DD", key=f"{K}_thank_you")
-        with left:
-            ui.field_error(FORM, "thank_you_on")
-        right.checkbox("Share my insights with my class", key=f"{K}_share",
-                       help="Your instructor sees the insight texts — never your notes or "
-                            "the professional's name.")
-        right.checkbox("Show my name with them", key=f"{K}_share_name",
-                       help="Without this, shared insights appear as “A student”.")
+        st.date_input("Thank-you sent on (leave empty if not yet)", value=None,
+                      max_value=today, format="YYYY-MM-DD", key=f"{K}_thank_you")
+        ui.field_error(FORM, "thank_you_on")
+        row = st.container(horizontal=True)
+        row.checkbox("Share my insights with my class", key=f"{K}_share",
+                     help="Your instructor sees the insight texts — never your notes or "
+                          "the professional's name.")
+        row.checkbox("Show my name with them", key=f"{K}_share_name",
+                     help="Without this, shared insights appear as “A student”.")
         # Keyed by the form's generation: a resend of a form saved already reaches the
         # callback of its own generation (which knows it was saved), not the new form's.
         st.form_submit_button("Save conversation", type="primary", icon=":material/save:",
@@ -311,29 +331,39 @@ def conversation_page() -> None:
 
     ui.error_summary(FORM)
 
+    # The panels below are drawn once opened (a rerun of this fragment), then on each run
+    # while they stay open: a submit with them closed reads and sends nothing for them.
     thank_labels = data["thank_labels"]
     if thank_labels:
-        st.header("Thank-you notes to send")
-        st.caption("A short note within a day keeps the connection. Record it here once it's "
-                   "sent.")
-        with st.form("thank_you", enter_to_submit=False):
-            left, right = st.columns([3, 1])
-            left.selectbox("Conversation", list(thank_labels), format_func=thank_labels.get,
-                           key="ty_conversation")
-            right.date_input("Sent on", value=today, max_value=today, format="YYYY-MM-DD",
-                             key="ty_sent_on")
-            ui.field_error("thank_you", "thank_you_on")
-            st.form_submit_button("Mark thank-you sent", on_click=_mark_thank_you,
-                                  args=(user_id, today, data["held"], thank_labels))
+        with st.expander(f"Thank-you notes to send ({len(thank_labels)})", key="conv_thanks",
+                         on_change="rerun", icon=":material/mail:") as panel:
+            if panel.open:
+                st.caption("A short note within a day keeps the connection. Record it here "
+                           "once it's sent.")
+                with st.form("thank_you", enter_to_submit=False):
+                    row = st.container(horizontal=True)
+                    row.selectbox("Conversation", list(thank_labels),
+                                  format_func=thank_labels.get, key="ty_conversation")
+                    row.date_input("Sent on", value=today, max_value=today,
+                                   format="YYYY-MM-DD", key="ty_sent_on", width=DATE_WIDTH)
+                    ui.field_error("thank_you", "thank_you_on")
+                    st.form_submit_button("Mark thank-you sent", on_click=_mark_thank_you,
+                                          args=(user_id, today, data["held"], thank_labels))
 
-    if not data["recent"].empty:
-        st.header("Recent conversations")
-        st.dataframe(
-            data["recent"], hide_index=True, width="stretch",
-            column_config={"held_on": "Held on", "name": "Contact",
-                           "organization": "Organization", "industry": "Industry",
-                           "format": "Format", "insights": "Insights",
-                           "referrals": "Referrals", "thanked": "Thanked"})
+    with st.expander("Recent conversations", key="conv_recent", on_change="rerun",
+                     icon=":material/history:") as panel:
+        if panel.open:
+            recent = _recent(con, user_id)
+            if recent.empty:
+                st.caption("None yet — the ones you log appear here.")
+            else:
+                st.dataframe(
+                    recent, hide_index=True, width="stretch",
+                    column_config={"held_on": st.column_config.DateColumn(
+                                       "Held on", format="YYYY-MM-DD"), "name": "Contact",
+                                   "organization": "Organization", "industry": "Industry",
+                                   "format": "Format", "insights": "Insights",
+                                   "referrals": "Referrals", "thanked": "Thanked"})
 
 
 conversation_page()

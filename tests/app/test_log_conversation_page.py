@@ -73,8 +73,7 @@ def test_missing_name_shows_message_next_to_field_and_stores_nothing(app, con, u
 def test_thank_you_before_conversation_is_rejected(app, con, user_id):
     cid = add_contact(con, user_id)
     at = open_page(app, PAGE)
-    at.selectbox(key="conv0_contact").set_value(cid)
-    at.run()
+    at.selectbox(key="conv0_contact").set_value(cid)  # in the form: sent with the save
     at.date_input(key="conv0_held_on").set_value(dt.date.today())
     at.date_input(key="conv0_thank_you").set_value(dt.date.today() - dt.timedelta(days=2))
     save(at)
@@ -85,18 +84,24 @@ def test_thank_you_before_conversation_is_rejected(app, con, user_id):
 def test_existing_contact_conversation_and_later_thank_you(app, con, user_id):
     cid = add_contact(con, user_id, name="Katherine Johnson", organization="NASA")
     at = open_page(app, PAGE)
-    at.selectbox(key="conv0_contact").set_value(cid)
-    at.run()
+    at.selectbox(key="conv0_contact").set_value(cid)  # in the form: sent with the save
     at.text_input(key="conv0_ins_text_0").input("Orbital mechanics still matters")
     save(at)
     assert queries.table_counts(con, user_id)["contacts"] == 1
     assert queries.table_counts(con, user_id)["conversations"] == 1
-    # Not thanked yet: the page offers to record it.
+    # Not thanked yet: the page offers to record it, in a panel drawn once opened.
+    assert [e.label for e in at.expander if e.label.startswith("Thank-you")] == [
+        "Thank-you notes to send (1)"]
+    assert not any(s.label == "Conversation" for s in at.selectbox)
+    at.session_state["conv_thanks"] = True  # the student opens it
+    at.run()
     assert any(s.label == "Conversation" for s in at.selectbox)
     next(b for b in at.button if b.label == "Mark thank-you sent").click()
     at.run()
+    assert_healthy(at)
     log = queries.conversation_log(con, user_id, queries.Filters())
     assert log["thank_you_on"].notna().all()
+    assert not any(e.label.startswith("Thank-you") for e in at.expander)  # nothing left to send
 
 
 def test_add_another_insight_row_keeps_typed_values(app):
@@ -112,8 +117,51 @@ def test_new_contact_duplicating_an_existing_one_is_refused(app, con, user_id):
     add_contact(con, user_id, name="Ada Lovelace", organization="Analytical Engines")
     at = open_page(app, PAGE)
     at.selectbox(key="conv0_contact").set_value(-1)
-    at.run()
     fill_new_contact(at)
     save(at)
     assert "already in your contacts" in unescaped(at.error)
     assert queries.table_counts(con, user_id)["conversations"] == 0
+
+
+def test_recent_conversations_are_drawn_once_opened_and_follow_each_save(app, con, user_id):
+    cid = add_contact(con, user_id, name="Katherine Johnson", organization="NASA")
+    at = open_page(app, PAGE)
+    assert [e.label for e in at.expander if e.label == "Recent conversations"]
+    assert not at.dataframe  # closed: no table read or sent
+    at.session_state["conv_recent"] = True
+    at.run()
+    assert "None yet" in " ".join(c.value for c in at.caption)
+    at.selectbox(key="conv0_contact").set_value(cid)
+    at.text_input(key="conv0_ins_text_0").input("Orbital mechanics still matters")
+    save(at)
+    table = at.dataframe[0].value
+    assert list(table["name"]) == ["Katherine Johnson"]
+    assert list(table["insights"]) == [1]
+
+
+def test_new_contact_typed_while_an_existing_one_is_chosen_is_not_dropped(app, con, user_id):
+    cid = add_contact(con, user_id, name="Katherine Johnson", organization="NASA")
+    at = open_page(app, PAGE)
+    # The panel for someone new is open only when there is no one to choose yet.
+    assert not next(e for e in at.expander if e.label.startswith("Someone new")).proto.expanded
+    at.selectbox(key="conv0_contact").set_value(cid)
+    fill_new_contact(at, name="Dorothy Vaughan", organization="NASA")
+    save(at)
+    errors = unescaped(at.error)
+    assert "You filled in a new contact" in errors and "Katherine Johnson" in errors
+    assert queries.table_counts(con, user_id)["conversations"] == 0
+    assert at.text_input(key="conv0_new_name").value == "Dorothy Vaughan"  # still there
+    # Choosing "Someone new" saves the conversation with her.
+    at.selectbox(key="conv0_contact").set_value(-1)
+    save(at)
+    assert "Saved your conversation with Dorothy Vaughan" in unescaped(at.success)
+    assert queries.table_counts(con, user_id)["contacts"] == 2
+
+
+def test_a_problem_with_the_new_contact_opens_its_panel(app, con, user_id):
+    add_contact(con, user_id, name="Katherine Johnson", organization="NASA")
+    at = open_page(app, PAGE)
+    at.selectbox(key="conv0_contact").set_value(-1)
+    save(at)  # "Someone new" without a name
+    assert "Name is required" in unescaped(at.error)
+    assert next(e for e in at.expander if e.label.startswith("Someone new")).proto.expanded

@@ -522,8 +522,25 @@ def screenshot_every_page(page, base_url: str, folder: Path | str = SCREENSHOT_D
 
 # "Who did you talk to?"'s option for adding someone (matched at the end: an emoji or icon in
 # front of it has come and gone).
-NEW_CONTACT = re.compile(r"Someone new — add them now$")
+NEW_CONTACT = re.compile(r"Someone new — add them below$")
+# The panel with the new contact's fields (in the form; open while no contact exists yet).
+NEW_CONTACT_PANEL = "Someone new? Their name, organization and role"
 SAVE_CONVERSATION = "Save conversation"
+
+
+def wait_for_animations(page) -> None:
+    """Until nothing on the page is animating: a selectbox in an expander that is still opening
+    ignores the ArrowDown that would open its list (the first ~0.2 s; a person is slower)."""
+    page.wait_for_function("() => document.getAnimations().length === 0")
+
+
+def open_new_contact_panel(page) -> None:
+    """Open the "Someone new?" panel of the conversation form unless it is open (no rerun)."""
+    name = page.get_by_label("Name *", exact=True)
+    if not name.is_visible():
+        page.locator("summary").filter(has_text=NEW_CONTACT_PANEL).click()
+        name.wait_for(state="visible")
+        wait_for_animations(page)
 
 
 def fill_new_conversation(page, *, name: str, organization: str, insights: list[str],
@@ -535,6 +552,7 @@ def fill_new_conversation(page, *, name: str, organization: str, insights: list[
     who = page.get_by_role("combobox", name="Who did you talk to? *", exact=True)
     if not NEW_CONTACT.search(who.input_value()):  # the default only while no contact exists
         choose_option(page, "Who did you talk to? *", NEW_CONTACT)
+    open_new_contact_panel(page)
     page.get_by_label("Name *", exact=True).fill(name)
     page.get_by_label("Organization", exact=True).fill(organization)
     if industry is not None:
@@ -545,6 +563,17 @@ def fill_new_conversation(page, *, name: str, organization: str, insights: list[
         page.get_by_label(f"Insight {number}", exact=True).fill(text)
     if share is not None:
         set_checkbox(page, "Share my insights with my class", share)
+
+
+def open_panel(page, label: str) -> None:
+    """Open the `st.expander` whose heading has `label`, if closed; its content is drawn once it
+    is opened (on_change="rerun"): wait for that run."""
+    details = page.locator("details").filter(
+        has=page.locator("summary").filter(has_text=label)).first
+    if details.get_attribute("open") is None:
+        with rerun_after(page):
+            details.locator("summary").first.click()
+        wait_for_animations(page)
 
 
 def save_conversation(page) -> None:

@@ -49,6 +49,7 @@ def _journey(n: int, login: Login, url: str, chromium: str, ready: threading.Bar
                 success = page.get_by_test_id("stAlertContentSuccess")
                 expect(success).to_contain_text(
                     f"Saved your conversation with {_contact(n)}: 1 insight(s)", timeout=60_000)
+                harness.open_panel(page, "Recent conversations")
                 results[n] = {
                     "success": success.all_inner_texts(),
                     "errors": page.get_by_test_id("stAlertContentError").all_inner_texts()

@@ -159,6 +159,13 @@ def _journey(page, url: str) -> tuple[int, str]:
             page.keyboard.press("ArrowUp")  # "Someone new" is the first option
         press_and_wait(page, "Enter")
         expect(who).to_have_value(harness.NEW_CONTACT)
+        # The new contact's fields are in a panel, closed while there are contacts to choose:
+        # Tab to its heading, Enter opens it (in the form: no rerun).
+        tab_to(page, lambda i: i["tag"] == "summary" and harness.NEW_CONTACT_PANEL in i["name"],
+               "the “Someone new?” panel")
+        page.keyboard.press("Enter")
+        expect(page.get_by_label("Name *", exact=True)).to_be_visible()
+        harness.wait_for_animations(page)
 
     tab_to(page, named("Name *", "input"), "the contact's Name field")
     page.keyboard.type(CONTACT)

@@ -160,6 +160,17 @@ def test_conversation_log(con, user, sample):
     assert list(only["name"]) == ["Theo"]
 
 
+
+def test_unthanked_conversations_newest_first_and_only_ones_own(con, user, sample, build_other):
+    # Hal (03-10) has no thank-you; Theo and Ria were thanked.
+    assert queries.unthanked_conversations(con, user) == [
+        (queries.conversation_log(con, user, Filters())["id"].iloc[0], "Hal", D(2026, 3, 10))]
+    other = build_other.contact("Hal")
+    build_other.conversation(other, held_on=D(2026, 3, 12))
+    assert [name for _, name, _ in queries.unthanked_conversations(con, user)] == ["Hal"]
+    assert queries.unthanked_conversations(con, 999) == []
+
+
 # --- weekly activity -------------------------------------------------------------------------
 
 def test_weekly_activity_buckets_by_monday(con, user, sample):
