@@ -123,15 +123,6 @@ def set_weekly_goal(con, user_id: int, goal: int) -> None:
 
 # --- contacts --------------------------------------------------------------------------------
 
-def _insert_rows(cur, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    """All `rows` in one INSERT (none: no statement)."""
-    assert table in {"conversation_questions", "insights"}  # names come from this module only
-    if rows:
-        one = f"({', '.join('?' for _ in columns)})"
-        cur.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
-                    + ", ".join(one for _ in rows), [value for row in rows for value in row])
-
-
 _CONTACT_COLUMNS = ("name", "organization", "title", "industry", "industry_other", "how_found",
                     "email", "profile_url", "priority", "notes")
 
@@ -303,6 +294,15 @@ def delete_outreach(con, user_id: int, outreach_id: int) -> None:
 
 
 # --- conversations ---------------------------------------------------------------------------
+
+def _insert_rows(cur, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """All `rows` in one INSERT (none: no statement)."""
+    assert table in {"conversation_questions", "insights"}  # names come from this module only
+    if rows:
+        one = f"({', '.join('?' for _ in columns)})"
+        cur.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+                    + ", ".join(one for _ in rows), [value for row in rows for value in row])
+
 
 def log_conversation(con, user_id: int, conversation: ConversationInput, *,
                      contact_id: int | None = None, new_contact: ContactInput | None = None,
