@@ -16,6 +16,7 @@ import uuid
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
 
 from lib import backup, db
 
@@ -203,20 +204,28 @@ def require_account(*roles: str):
     must be one of them (an admin counts as an instructor)."""
     account = current_account()
     if account is None:
+        _route_through_app()  # signed out: app.py shows the sign-in, then opens this page
         st.warning("Please sign in to see this page.", icon=":material/lock:")
         st.stop()
     effective = {account.role} | ({"instructor"} if account.role == "admin" else set())
     if roles and not effective & set(roles):
         st.error("This page is not available for your account.", icon=":material/block:")
         st.stop()
-    if not st.session_state.get(_ROUTED):
-        # A deep link opened first on a freshly started server runs the page without app.py
-        # (Streamlit treats pages/ as a page folder until st.navigation has run once): go
-        # through app.py, which registers only this role's pages and then opens this one if
-        # the role has it (`wanted_page`).
-        st.session_state[_WANTED] = _browser_page_path()
-        st.switch_page("app.py")
+    _route_through_app()
     return account
+
+
+def _route_through_app() -> None:
+    """A deep link opened first on a freshly started server runs the page without app.py
+    (Streamlit treats pages/ as a page folder, listing every file in it, until st.navigation
+    has run once): go through app.py, which registers only this role's pages — or, signed out,
+    the sign-in — and then opens this one if the role has it (`wanted_page`)."""
+    if not st.session_state.get(_ROUTED):
+        st.session_state[_WANTED] = _browser_page_path()
+        try:
+            st.switch_page("app.py")
+        except StreamlitPageNotFoundError:
+            pass  # the page is the entry point itself (run alone, as in tests): stay on it
 
 
 def _browser_page_path() -> str:

@@ -185,6 +185,20 @@ def test_a_link_to_a_page_opened_first_opens_that_page(fresh_app, page):
     expect(nav.get_by_role("link", name="app", exact=True)).to_have_count(0)
 
 
+def test_a_link_opened_first_while_signed_out_asks_to_sign_in_then_opens_that_page(fresh_app,
+                                                                                  page):
+    student = Login("later@e2e.example", "later-password-1", "Lee Later")
+    app = fresh_app(prepare=lambda con: create_accounts(con, ADMIN, student))
+    open_page(page, app.url, "insights")  # the server's first request, nobody signed in
+    expect(page.get_by_role("tab", name="Sign in", exact=True)).to_be_visible()
+    nav = page.get_by_test_id("stSidebarNav")
+    # Not the old-style listing of every file in pages/ (admin pages included).
+    for name in ("app", "accounts admin", "insights"):
+        expect(nav.get_by_role("link", name=name, exact=True)).to_have_count(0)
+    sign_in(page, student.email, student.password)
+    expect(page.get_by_role("heading", name="Insights", exact=True)).to_be_visible()
+
+
 def test_after_a_save_the_form_is_empty_for_the_next_conversation(app_server, student, page):
     signed_in_student(page, app_server, student)
     go_to(page, "Log a conversation")
