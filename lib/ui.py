@@ -303,15 +303,20 @@ def set_errors(form: str, errors: dict[str, str]) -> None:
     st.session_state[f"_errors_{form}"] = dict(errors)
 
 
+def form_errors(form: str) -> dict[str, str]:
+    """The form's errors from its last attempt, by field (empty when it had none)."""
+    return st.session_state.get(f"_errors_{form}", {})
+
+
 def field_error(form: str, field: str) -> None:
     """Show the field's error, if any, right under it."""
-    message = st.session_state.get(f"_errors_{form}", {}).get(field)
+    message = form_errors(form).get(field)
     if message:
         st.error(escape_markdown(message), icon=":material/error:")
 
 
 def error_summary(form: str) -> None:
-    errors = st.session_state.get(f"_errors_{form}", {})
+    errors = form_errors(form)
     if errors:
         st.error("Nothing was saved. Please fix:\n\n" + "\n".join(
             f"- {escape_markdown(m)}" for m in errors.values()), icon=":material/error:")

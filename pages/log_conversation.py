@@ -11,8 +11,8 @@ Kept light for a class logging conversations at the same time (bench/load.py, RE
 - rows of fields are horizontal containers (one layout block each, not one per column);
 - what the page reads (contacts to choose from, conversations still to thank) is kept for the
   session and read again on each full run of the page and after each save here; the thank-you
-  form and the recent conversations are drawn (and the latter read) only while their panels
-  are open.
+  form and the recent conversations are drawn (and the latter first read) once their panels
+  are opened.
 The session is verified on each full run and before every write.
 """
 
@@ -60,7 +60,7 @@ def _more_rows(counter: str) -> None:
 
 def _new_contact_errors() -> bool:
     """The last save attempt found a problem in the new contact's fields."""
-    errors = st.session_state.get(f"_errors_{FORM}", {})
+    errors = ui.form_errors(FORM)
     return any(field in errors for field in CONTACT_KEYS)
 
 
@@ -89,13 +89,18 @@ def _data(con, user_id: int) -> dict:
     return data
 
 
-def _recent(con, user_id: int):
-    """The last RECENT conversations, as the "Recent conversations" panel shows them."""
-    return queries.conversation_log(con, user_id, queries.Filters()).head(RECENT).assign(
-        format=lambda f: f["format"].map(vocab.FORMATS),
-        thanked=lambda f: f["thank_you_on"].notna(),
-    )[["held_on", "name", "organization", "industry", "format", "insights", "referrals",
-       "thanked"]]
+def _recent(con, data: dict):
+    """The last RECENT conversations, as the "Recent conversations" panel shows them: read when
+    the panel is first drawn, then kept with the rest of the page's data (and read again with
+    it, after a save)."""
+    if "recent" not in data:
+        data["recent"] = queries.conversation_log(
+            con, data["user_id"], queries.Filters()).head(RECENT).assign(
+                format=lambda f: f["format"].map(vocab.FORMATS),
+                thanked=lambda f: f["thank_you_on"].notna(),
+        )[["held_on", "name", "organization", "industry", "format", "insights", "referrals",
+           "thanked"]]
+    return data["recent"]
 
 
 def _save(key: str, user_id: int, today, names: dict, planned_id: int | None) -> None:
@@ -353,7 +358,7 @@ def conversation_page() -> None:
     with st.expander("Recent conversations", key="conv_recent", on_change="rerun",
                      icon=":material/history:") as panel:
         if panel.open:
-            recent = _recent(con, user_id)
+            recent = _recent(con, data)
             if recent.empty:
                 st.caption("None yet — the ones you log appear here.")
             else:
