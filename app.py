@@ -45,22 +45,36 @@ ADMIN = [st.Page("pages/accounts_admin.py", title="Accounts", icon=":material/ma
 
 try:
     account = ui.current_account()
-    ui.sync_cookie()
     # Pages a role may not use are never registered: a hidden page could still be opened by URL.
+    # Their addresses lead to stand-ins instead (ui.stand_ins): the sign-in, or whose page it is.
+    groups = [(TRACKER, "students"), (TEACHING, "instructors"), (ACCOUNT, "signed-in users"),
+              (ADMIN, "admins")]
     if account is None:
-        navigation = st.navigation([st.Page("pages/welcome.py", title="Welcome",
-                                            icon=":material/waving_hand:")])
+        welcome = st.Page("pages/welcome.py", title="Welcome", icon=":material/waving_hand:")
+        navigation = st.navigation([welcome, *ui.stand_ins(groups, home=welcome)])
+        # A link to a page while signed out: the sign-in first, then that page.
+        ui.sign_in_first(navigation, welcome)
     else:
         sections = {"Your tracker": TRACKER} if account.role == "student" else {}
         if account.is_instructor:
             sections["Teaching"] = TEACHING
         sections["Account"] = ACCOUNT + (ADMIN if account.is_admin else [])
+        home = next(iter(sections.values()))[0]
+        theirs = {page.url_path for pages in sections.values() for page in pages}
+        others = [([page for page in group if page.url_path not in theirs], audience)
+                  for group, audience in groups]
+        # Hidden, so the last section's heading and links are as they were.
+        sections["Account"] = [*sections["Account"],
+                               *ui.stand_ins(others, home=home, role=account.role)]
         navigation = st.navigation(sections)
-        # A link to a page opened first on a fresh server: open that page now (if this role
-        # has it), not the role's home page.
+        # A link to a page opened first on a fresh server, or followed while signed out: open
+        # that page now (or its stand-in, if this role does not have it), not the home page.
         linked = ui.wanted_page([page for pages in sections.values() for page in pages])
         if linked is not None:
             st.switch_page(linked)
+    # After any switch above: a switch ends this run before the browser has run the script.
+    ui.sync_cookie()
+    if account is not None:
         with st.sidebar:
             st.caption(f"Signed in as {ui.escape_markdown(account.display_name)} "
                        f"({account.role})")

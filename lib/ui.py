@@ -247,6 +247,40 @@ def wanted_page(pages):
     return next((page for page in pages if page.url_path == wanted), None)
 
 
+def stand_ins(groups, *, home, role: str | None = None) -> list:
+    """Hidden pages at the addresses of the app's pages this visitor may not open, so that a link
+    to one (a bookmark, a link shared by a classmate) is answered instead of Streamlit's "Page
+    not found". `groups`: (pages, who they are for) pairs, e.g. (TEACHING, "instructors").
+    Signed out (`role` None), a stand-in asks to sign in first — `home` is the sign-in page —
+    and app.py then opens the page asked for (`wanted_page`). Signed in, it says whose page it
+    is, with a link to `home`. The pages themselves are never registered for this visitor."""
+    pages = []
+    for group, audience in groups:
+        for page in group:
+            def run(title=page.title, url_path=page.url_path, audience=audience) -> None:
+                if role is None:  # app.py's sign_in_first comes first; this is its fallback
+                    st.session_state[_WANTED] = url_path
+                    st.switch_page(home)
+                st.title(title)
+                article = "an" if role[:1] in ("a", "e", "i", "o", "u") else "a"
+                st.info(f"{escape_markdown(title)} is a page for {audience}, and you are signed "
+                        f"in with {article} {role} account, so it is not part of yours.",
+                        icon=":material/block:")
+                st.page_link(home, label="Go to your home page", icon=":material/home:")
+            pages.append(st.Page(run, title=page.title, url_path=page.url_path,
+                                 visibility="hidden"))
+    return pages
+
+
+def sign_in_first(chosen, welcome) -> None:
+    """Signed out, with `chosen` (what st.navigation picked) a stand-in for one of the app's
+    pages: remember that page and show the sign-in (`welcome`); app.py opens the page once the
+    visitor has signed in (`wanted_page`)."""
+    if chosen.url_path != welcome.url_path:
+        st.session_state[_WANTED] = chosen.url_path
+        st.switch_page(welcome)
+
+
 def mark_routed() -> None:
     """Called by app.py: this session's pages are run through st.navigation."""
     st.session_state[_ROUTED] = True

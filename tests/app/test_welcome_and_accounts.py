@@ -178,8 +178,8 @@ def test_navigation_registers_only_the_roles_pages(con, admin, user_id):
 def test_a_page_linked_before_app_py_ran_opens_once_app_py_has_routed(con, user_id):
     """A deep link opened first on a fresh server runs the page alone, which remembers its
     address and goes through app.py (ui.require_account); app.py then opens that page if the
-    role has it, and the role's home page if not."""
-    for wanted, heading in (("insights", "Insights"), ("class_dashboard", "Dashboard")):
+    role has it, and if not, a stand-in at its address saying whose page it is."""
+    for wanted, heading in (("insights", "Insights"), ("class_dashboard", "Class dashboard")):
         at = new_app()
         at.session_state["_session_token"] = accounts.start_session(con, user_id)
         at.session_state["_wanted_page"] = wanted
@@ -187,6 +187,13 @@ def test_a_page_linked_before_app_py_ran_opens_once_app_py_has_routed(con, user_
         assert_healthy(at)
         assert [t.value for t in at.title][:1] == [heading], wanted
         assert "_wanted_page" not in at.session_state  # once only
+        stand_in = [i.value for i in at.info if "is a page for instructors" in i.value]
+        if wanted == "class_dashboard":
+            assert stand_in == ["Class dashboard is a page for instructors, and you are signed "
+                                "in with a student account, so it is not part of yours."]
+            assert not at.metric and not at.dataframe and not at.selectbox
+        else:
+            assert not stand_in
 
 
 def test_each_privileged_page_checks_the_role_again(con, user_id):
