@@ -71,6 +71,20 @@ def _panel(title, chart_fn, description, table, empty_text, key) -> ChartPanel:
 
 # --- the student's dashboard, cached ---------------------------------------------------------
 
+def picked_range(picked, *, default_start: dt.date, today: dt.date) -> tuple[dt.date, dt.date]:
+    """The (start, end) a date-range picker stands for, the same on every page: both ends as
+    picked; only the start picked so far (the picker is still open) — from it through today;
+    nothing picked — `default_start` through today."""
+    if isinstance(picked, (tuple, list)):
+        if len(picked) == 2:
+            return picked[0], picked[1]
+        if len(picked) == 1:
+            return picked[0], max(picked[0], today)
+    elif isinstance(picked, dt.date):
+        return picked, max(picked, today)
+    return default_start, today
+
+
 def filters_summary(filters: Filters, *, default_start: dt.date, today: dt.date) -> str:
     """What the dashboard's figures cover, for the line above its (closed) filter panel."""
     start, end = filters.start or default_start, filters.end or today

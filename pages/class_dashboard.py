@@ -26,9 +26,8 @@ with st.container(border=True):
     row = mine.loc[mine["id"] == class_id].iloc[0]
     term_start = pd.Timestamp(row["starts_on"]).date()
     chosen = right.date_input("Date range", value=(min(term_start, today), today),
-                              format="YYYY-MM-DD", key=f"cd_range_{class_id}")
-start, end = (chosen if isinstance(chosen, tuple) and len(chosen) == 2
-              else (term_start, today))
+                              max_value=today, format="YYYY-MM-DD", key=f"cd_range_{class_id}")
+start, end = dashboard.picked_range(chosen, default_start=min(term_start, today), today=today)
 min_group = class_queries.min_group_size()
 
 view = dashboard.class_dashboard(con, account.id, class_id, start, end, today)

@@ -23,11 +23,11 @@ with st.container(border=True):
                               default=list(labels)[:4], key="cmp_classes")
     earliest = pd.Timestamp(min(mine["starts_on"])).date()
     picked = right.date_input("Date range", value=(min(earliest, today), today),
-                              format="YYYY-MM-DD", key="cmp_range")
+                              max_value=today, format="YYYY-MM-DD", key="cmp_range")
 if not chosen:
     st.info("Pick at least one class.")
     st.stop()
-start, end = picked if isinstance(picked, tuple) and len(picked) == 2 else (earliest, today)
+start, end = dashboard.picked_range(picked, default_start=min(earliest, today), today=today)
 
 table = dashboard.compare_classes(con, account.id, chosen, start, end, today)
 st.dataframe(table, hide_index=True, width="stretch")

@@ -74,8 +74,7 @@ default_start = min(first_day or today, today)
 kept = st.session_state.get(FILTERS) or {}
 chosen = kept.get("range") or (default_start, today)
 industries = list(kept.get("industries") or [])
-start, end = (chosen if isinstance(chosen, tuple) and len(chosen) == 2
-              else (chosen[0] if chosen else default_start, today))
+start, end = dashboard.picked_range(chosen, default_start=default_start, today=today)
 filters = Filters(start=start, end=end, industries=tuple(industries))
 st.caption("Showing: " + ui.escape_markdown(
     dashboard.filters_summary(filters, default_start=default_start, today=today)))

@@ -155,6 +155,12 @@ def test_date_range_narrows_the_class_figures(con, teacher, course, enrolled):
     # Held 5 and 4 days ago, the message sent 10 days ago: only the last conversation is left.
     assert metric(at, "Conversations") == "1"
     assert metric(at, "Outreach sent") == "0"
+    # Only the start picked so far: from it through today, as on the student's dashboard —
+    # not the whole term.
+    at.date_input(key=f"cd_range_{course}").set_value((ago(4),))
+    at.run()
+    assert_healthy(at)
+    assert metric(at, "Conversations") == "1"
 
 
 def test_industry_with_fewer_than_five_students_is_suppressed(con, teacher, course, enrolled):

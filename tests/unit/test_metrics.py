@@ -279,3 +279,21 @@ def test_filters_summary_says_what_the_figures_cover():
     assert summary(industries=("Law",)) == "All your activity, Law."
     assert summary(industries=("Law", "Media", "Health", "Energy", "Retail")) == \
         "All your activity, Law, Media, Health and 2 more."
+
+
+def test_a_date_range_picker_means_the_same_on_every_page():
+    first, today = dt.date(2026, 1, 12), dt.date(2026, 3, 20)
+    march = dt.date(2026, 3, 1)
+
+    def picked(value):
+        return dashboard.picked_range(value, default_start=first, today=today)
+
+    assert picked((march, dt.date(2026, 3, 10))) == (march, dt.date(2026, 3, 10))
+    # Only the start picked so far (the picker is still open): from it through today.
+    assert picked((march,)) == (march, today)
+    assert picked(march) == (march, today)
+    # A start after today (a page whose picker allows it) is a one-day range, never reversed.
+    assert picked((dt.date(2026, 4, 2),)) == (dt.date(2026, 4, 2), dt.date(2026, 4, 2))
+    # Nothing picked (the picker cleared): the page's whole default range.
+    assert picked(()) == (first, today)
+    assert picked(None) == (first, today)
