@@ -98,8 +98,7 @@ def _recent(con, data: dict):
             con, data["user_id"], queries.Filters()).head(RECENT).assign(
                 format=lambda f: f["format"].map(vocab.FORMATS),
                 thanked=lambda f: f["thank_you_on"].notna(),
-        )[["held_on", "name", "organization", "industry", "format", "insights", "referrals",
-           "thanked"]]
+        )[["held_on", "name", "organization", "format", "insights", "referrals", "thanked"]]
     return data["recent"]
 
 
@@ -364,11 +363,20 @@ def conversation_page() -> None:
             else:
                 st.dataframe(
                     recent, hide_index=True, width="stretch",
+                    # Narrow columns for the dates, counts and ticks, so that all seven fit
+                    # the panel on a laptop; names and organizations take the rest (a
+                    # contact's industry is on the Contacts page).
                     column_config={"held_on": st.column_config.DateColumn(
-                                       "Held on", format="YYYY-MM-DD"), "name": "Contact",
-                                   "organization": "Organization", "industry": "Industry",
-                                   "format": "Format", "insights": "Insights",
-                                   "referrals": "Referrals", "thanked": "Thanked"})
+                                       "Held on", format="YYYY-MM-DD", width="small"),
+                                   "name": "Contact", "organization": "Organization",
+                                   "format": st.column_config.TextColumn("Format",
+                                                                         width="small"),
+                                   "insights": st.column_config.NumberColumn(
+                                       "Insights", width="small"),
+                                   "referrals": st.column_config.NumberColumn(
+                                       "Referrals", width="small"),
+                                   "thanked": st.column_config.CheckboxColumn(
+                                       "Thanked", width="small")})
 
 
 conversation_page()

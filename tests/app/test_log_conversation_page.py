@@ -137,6 +137,9 @@ def test_recent_conversations_are_drawn_once_opened_and_follow_each_save(app, co
     table = at.dataframe[0].value
     assert list(table["name"]) == ["Katherine Johnson"]
     assert list(table["insights"]) == [1]
+    # Seven columns, the narrow ones sized small, so that the table fits its panel on a laptop.
+    assert list(table.columns) == ["held_on", "name", "organization", "format", "insights",
+                                   "referrals", "thanked"]
 
 
 def test_new_contact_typed_while_an_existing_one_is_chosen_is_not_dropped(app, con, user_id):
