@@ -125,6 +125,42 @@ def due_label(action: NextAction, today: dt.date) -> tuple[str, str]:
     return ":material/event:", f"Due {action.due_on:%a} {action.due_on.day} {action.due_on:%b}"
 
 
+# The pipeline's "Next step" column: each contact's most urgent next action, in a few words
+# (the contact's name is on the row already).
+NEXT_STEPS = {
+    "thank_you": "Send a thank-you",
+    "prepare": "Prepare for your conversation",
+    "follow_up": "Follow up once",
+    "move_on": "Move on: no reply to your follow-up",
+    "next_contact": "No reply yet: write to someone else meanwhile",
+    "keep_in_touch": "Keep in touch",
+}
+# With nothing due about a contact, what their stage calls for (no date: it is not due).
+STAGE_STEPS = {
+    "identified": "Reach out when you are ready",
+    "contacted": "Wait for their reply",
+    "responded": "Schedule the conversation",
+    "scheduled": "Hold the conversation",
+}
+NOTHING_DUE = "Nothing due"
+
+
+def next_steps(stages: Mapping[int, str], actions, today: dt.date) -> dict[int, str]:
+    """contact id → what to do next with them and when ("Follow up once · Overdue by 2 days"),
+    for each contact of `stages` (id → stage): the first of the student's next actions about
+    the contact (most urgent first, as student_next_actions returns them); else what the stage
+    calls for, or "Nothing due"."""
+    steps: dict[int, str] = {}
+    for action in actions:
+        if action.contact_id not in stages or action.contact_id in steps:
+            continue
+        _, when = due_label(action, today)
+        steps[action.contact_id] = f"{NEXT_STEPS.get(action.kind, action.title)} · {when}"
+    for contact_id, stage in stages.items():
+        steps.setdefault(contact_id, STAGE_STEPS.get(stage, NOTHING_DUE))
+    return steps
+
+
 # --- goals ------------------------------------------------------------------------------------
 
 def streak(weekly_counts: Mapping[dt.date, int], goal: int, *, today: dt.date) -> int:

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from lib import metrics, queries, store, ui, vocab
+from lib import coaching, coaching_ui, metrics, queries, store, ui, vocab
 from lib.forms import contact_fields
 from lib.validation import ValidationError, clean_contact, clean_outreach, clean_response
 
@@ -163,20 +163,35 @@ with tab_pipeline:
             shown = shown[haystack.str.contains(needle, regex=False)]
         if stages:
             shown = shown[shown["stage"].isin(stages)]
+        # What to do next with each contact: their most urgent next action (as on the
+        # dashboard, done and snoozed ones left out), else what their stage calls for.
+        steps = coaching.next_steps(
+            dict(zip(shown["id"], shown["stage"])),
+            coaching.student_next_actions(con, user_id, today=today,
+                                          tz_name=coaching_ui.timezone_name()), today)
         table = pd.DataFrame({
             "Name": shown["name"],
             "Organization": shown["organization"],
-            "Role": shown["title"],
-            "Industry": shown["industry"],
             "Stage": shown["stage"].map(vocab.STAGES),
+            "Next step": shown["id"].map(steps),
             "Last touch": pd.to_datetime(shown["last_touch_on"]),
+            "Industry": shown["industry"],
+            "Role": shown["title"],
             "Priority": shown["priority"].map(vocab.PRIORITIES),
             "Messages": shown["attempts"],
             "Conversations": shown["conversations"],
         })
         st.caption(f"{len(shown)} of {len(pipeline)} contacts. Click a column header to sort.")
+        # Who, where they are and what to do next first: on a laptop those fit without
+        # scrolling sideways; the rest follows.
         st.dataframe(table, hide_index=True, width="stretch",
-                     column_config={"Last touch": st.column_config.DateColumn(format="YYYY-MM-DD")})
+                     column_config={"Last touch": st.column_config.DateColumn(
+                                        format="YYYY-MM-DD", width="small"),
+                                    "Next step": st.column_config.TextColumn(width="large"),
+                                    "Priority": st.column_config.TextColumn(width="small"),
+                                    "Messages": st.column_config.NumberColumn(width="small"),
+                                    "Conversations": st.column_config.NumberColumn(
+                                        width="small")})
 
         st.header("Open a contact")
         chosen = st.selectbox("Contact", list(pipeline["id"]), format_func=contact_label,

@@ -30,6 +30,7 @@ def test_add_contact_stores_it_and_shows_it_in_the_pipeline(app, con, user_id):
     table = at.dataframe[0].value
     assert list(table["Name"]) == ["Mary Jackson"]
     assert list(table["Stage"]) == ["Identified"]
+    assert list(table["Next step"]) == ["Reach out when you are ready"]
     # The form is empty again for the next contact.
     assert at.text_input(key="new1_name").value == ""  # a fresh, empty form
 
@@ -136,3 +137,17 @@ def test_delete_contact_with_its_records(app, con, user_id):
     click(at, "Delete contact")
     assert queries.table_counts(con, user_id) == {"contacts": 0, "outreach": 0,
                                                   "conversations": 0, "insights": 0}
+
+
+def test_the_pipeline_says_what_to_do_next_with_each_contact(app, con, user_id):
+    quiet = add_contact(con, user_id, name="Ada Lovelace", organization="Analytical Engines")
+    log_outreach(con, user_id, quiet, dt.date.today() - dt.timedelta(days=15))
+    add_contact(con, user_id, name="Grace Hopper")
+    at = open_page(app, PAGE)
+    table = at.dataframe[0].value.set_index("Name")
+    # 15 days without a reply: the dashboard's 3B7 follow-up, overdue, on the contact's row.
+    assert table.loc["Ada Lovelace", "Next step"].startswith("Follow up once · Overdue by ")
+    assert table.loc["Grace Hopper", "Next step"] == "Reach out when you are ready"
+    # Who, where they are and what to do next come first.
+    assert list(table.reset_index().columns[:4]) == ["Name", "Organization", "Stage",
+                                                     "Next step"]

@@ -11,7 +11,7 @@ import datetime as dt
 
 import pytest
 
-from lib import classes, coaching, coaching_store, db, metrics, queries
+from lib import classes, coaching, coaching_store, db, metrics, queries, reminders
 from lib.coaching import streak
 from lib.coaching_store import OwnGoals
 from lib.store import NotFound
@@ -597,3 +597,24 @@ def test_due_label_says_it_in_words():
     assert coaching.due_label(item(TODAY, False), TODAY)[1] == "Due today"
     assert coaching.due_label(item(day(21), False), TODAY)[1] == "Due tomorrow"
     assert coaching.due_label(item(day(24), False), TODAY)[1] == "Due Tue 24 Mar"
+
+
+# --- the pipeline's "Next step" ----------------------------------------------------------------
+
+def test_next_step_per_contact_is_their_most_urgent_action_else_what_their_stage_calls_for(
+        con, user, build):
+    without_goal(con, user)
+    ada = build.contact("Ada", organization="Engines Ltd")
+    grace = build.contact("Grace")
+    build.outreach(ada, "2026-03-06")  # Fri: 7 business days by Tue 17
+    today = day(17)
+    stages = {ada: "contacted", grace: "identified", 999: "thanked"}
+    steps = coaching.next_steps(stages, actions(con, user, today=today), today)
+    assert steps == {ada: "Follow up once · Due today", grace: "Reach out when you are ready",
+                     999: "Nothing due"}
+    # Only the contacts asked for; the first (most urgent) action about each wins.
+    urgent, later = (reminders.NextAction("thank_you", 1, ada, "t", "d", day(15), 0, True),
+                     reminders.NextAction("keep_in_touch", "x", ada, "k", "d", day(20), 5, False))
+    assert coaching.next_steps({ada: "held"}, [urgent, later], today) == {
+        ada: "Send a thank-you · Overdue by 2 days"}
+    assert coaching.next_steps({}, [urgent], today) == {}
