@@ -166,7 +166,7 @@ with tab_pipeline:
         # What to do next with each contact: their most urgent next action (as on the
         # dashboard, done and snoozed ones left out), else what their stage calls for.
         steps = coaching.next_steps(
-            dict(zip(shown["id"], shown["stage"])),
+            dict(zip(pipeline["id"], pipeline["stage"])),
             coaching.student_next_actions(con, user_id, today=today,
                                           tz_name=coaching_ui.timezone_name()), today)
         table = pd.DataFrame({
@@ -203,7 +203,8 @@ with tab_pipeline:
                 st.error("That contact no longer exists.")
                 st.stop()
             row = pipeline.loc[pipeline["id"] == chosen].iloc[0]
-            st.markdown(f"**Stage:** {vocab.STAGES[row['stage']]}")
+            st.markdown(f"**Stage:** {vocab.STAGES[row['stage']]} · **Next step:** "
+                        f"{ui.escape_markdown(steps[int(chosen)])}")
             history = queries.contact_outreach(con, user_id, int(chosen))
             talks = queries.contact_conversations(con, user_id, int(chosen))
             if not history.empty:

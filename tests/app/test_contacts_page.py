@@ -151,3 +151,10 @@ def test_the_pipeline_says_what_to_do_next_with_each_contact(app, con, user_id):
     # Who, where they are and what to do next come first.
     assert list(table.reset_index().columns[:4]) == ["Name", "Organization", "Stage",
                                                      "Next step"]
+    # Opened, even when a search hides the contact from the table, it says the same.
+    at.text_input(key="contacts_search").input("Grace")
+    at.selectbox(key="open_contact").set_value(quiet)
+    at.run()
+    assert_healthy(at)
+    assert list(at.dataframe[0].value["Name"]) == ["Grace Hopper"]
+    assert any("**Next step:** Follow up once" in m.value for m in at.markdown)
