@@ -277,7 +277,10 @@ def sign_in_first(chosen, welcome) -> None:
     pages: remember that page and show the sign-in (`welcome`); app.py opens the page once the
     visitor has signed in (`wanted_page`)."""
     if chosen.url_path != welcome.url_path:
-        st.session_state[_WANTED] = chosen.url_path
+        # Not the page someone has just signed out on: whoever signs in next at this browser
+        # starts on their own home page.
+        if not st.session_state.get("_signed_out"):
+            st.session_state[_WANTED] = chosen.url_path
         st.switch_page(welcome)
 
 

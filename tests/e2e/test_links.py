@@ -81,3 +81,17 @@ def test_signing_out_on_any_page_signs_out_for_good(app_server, student, page):
     wait_for_app(page)
     expect(page.get_by_role("tab", name="Sign in", exact=True)).to_be_visible()
     expect(sign_out_button(page)).to_have_count(0)
+
+
+def test_the_next_person_to_sign_in_starts_on_their_own_home_page(app_server, student, page):
+    """On a shared computer: a student signs out on one of their pages; the instructor who
+    signs in next opens on the class dashboard, not on a page about the student's one."""
+    open_page(page, app_server.url)
+    sign_in(page, student.email, student.password)
+    wait_for_session_cookie(page)
+    open_page(page, app_server.url, "insights")
+    expect(heading(page, "Insights")).to_be_visible()
+    sign_out(page)
+    sign_in(page, INSTRUCTOR.email, INSTRUCTOR.password)
+    expect(heading(page, "Class dashboard")).to_be_visible()
+    expect(page.get_by_text("is a page for students")).to_have_count(0)
