@@ -120,6 +120,7 @@ SESSION_COOKIE = "cc_session"
 _TOKEN_KEY = "_session_token"
 _ROUTED = "_routed"
 _WANTED = "_wanted_page"
+_WANTED_TITLE = "_wanted_title"
 
 
 def now() -> dt.datetime:
@@ -242,6 +243,7 @@ def wanted_page(pages):
     """Called by app.py once it has registered `pages` (st.Page objects): the page a deep link
     asked for before app.py had run (see `require_account`), if it is one of them — once."""
     wanted = st.session_state.pop(_WANTED, None)
+    st.session_state.pop(_WANTED_TITLE, None)
     if not wanted:
         return None
     return next((page for page in pages if page.url_path == wanted), None)
@@ -281,7 +283,15 @@ def sign_in_first(chosen, welcome) -> None:
         # starts on their own home page.
         if not st.session_state.get("_signed_out"):
             st.session_state[_WANTED] = chosen.url_path
+            st.session_state[_WANTED_TITLE] = chosen.title
         st.switch_page(welcome)
+
+
+def wanted_title() -> str | None:
+    """For the sign-in screen: the title of the page a link asked for, while it is wanted."""
+    if st.session_state.get(_WANTED):
+        return st.session_state.get(_WANTED_TITLE)
+    return None
 
 
 def mark_routed() -> None:

@@ -10,6 +10,8 @@ con = ui.database()
 st.title("Career Conversations")
 st.write("Plan, log and learn from your informational interviews — and watch your network grow.")
 ui.show_flash()
+if wanted := ui.wanted_title():
+    st.info(f"Sign in to open “{ui.escape_markdown(wanted)}”.", icon=":material/login:")
 
 # Single sign-on (only when [auth] is configured in .streamlit/secrets.toml).
 if ui.sso_configured():

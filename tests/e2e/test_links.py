@@ -28,6 +28,7 @@ def test_a_link_followed_signed_out_opens_the_page_after_the_sign_in(app_server,
     open_page(page, app_server.url)  # the server has routed sessions before this one
     open_page(page, app_server.url, "insights")
     expect(page.get_by_role("tab", name="Sign in", exact=True)).to_be_visible()
+    expect(page.get_by_text("Sign in to open “Insights”.")).to_be_visible()
     expect(page.get_by_text(NOT_FOUND)).to_have_count(0)
     sign_in(page, student.email, student.password)
     expect(heading(page, "Insights")).to_be_visible()
@@ -92,6 +93,7 @@ def test_the_next_person_to_sign_in_starts_on_their_own_home_page(app_server, st
     open_page(page, app_server.url, "insights")
     expect(heading(page, "Insights")).to_be_visible()
     sign_out(page)
+    expect(page.get_by_text("Sign in to open")).to_have_count(0)
     sign_in(page, INSTRUCTOR.email, INSTRUCTOR.password)
     expect(heading(page, "Class dashboard")).to_be_visible()
     expect(page.get_by_text("is a page for students")).to_have_count(0)
