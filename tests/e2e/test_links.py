@@ -24,6 +24,14 @@ def heading(page, name: str):
     return page.get_by_role("heading", name=name, exact=True)
 
 
+def signed_in_at(page, app, login, path: str) -> None:
+    """Sign in as `login` (the cookie written), then open the address `path` as a link does."""
+    open_page(page, app.url)
+    sign_in(page, login.email, login.password)
+    wait_for_session_cookie(page)
+    open_page(page, app.url, path)
+
+
 def test_a_link_followed_signed_out_opens_the_page_after_the_sign_in(app_server, student, page):
     open_page(page, app_server.url)  # the server has routed sessions before this one
     open_page(page, app_server.url, "insights")
@@ -42,10 +50,7 @@ def test_a_link_followed_signed_out_opens_the_page_after_the_sign_in(app_server,
 
 def test_a_student_following_a_link_to_an_instructor_page_is_told_whose_page_it_is(
         app_server, student, page):
-    open_page(page, app_server.url)
-    sign_in(page, student.email, student.password)
-    wait_for_session_cookie(page)
-    open_page(page, app_server.url, "class_dashboard")
+    signed_in_at(page, app_server, student, "class_dashboard")
     expect(heading(page, "Class dashboard")).to_be_visible()
     expect(page.get_by_text("Class dashboard is a page for instructors, and you are signed in "
                             "with a student account")).to_be_visible()
@@ -59,10 +64,7 @@ def test_a_student_following_a_link_to_an_instructor_page_is_told_whose_page_it_
 
 def test_an_instructor_following_a_link_to_a_student_page_is_told_whose_page_it_is(
         app_server, page):
-    open_page(page, app_server.url)
-    sign_in(page, INSTRUCTOR.email, INSTRUCTOR.password)
-    wait_for_session_cookie(page)
-    open_page(page, app_server.url, "log_conversation")
+    signed_in_at(page, app_server, INSTRUCTOR, "log_conversation")
     expect(page.get_by_text("Log a conversation is a page for students, and you are signed in "
                             "with an instructor account")).to_be_visible()
     expect(page.get_by_text(NOT_FOUND)).to_have_count(0)
@@ -70,10 +72,7 @@ def test_an_instructor_following_a_link_to_a_student_page_is_told_whose_page_it_
 
 
 def test_signing_out_on_any_page_signs_out_for_good(app_server, student, page):
-    open_page(page, app_server.url)
-    sign_in(page, student.email, student.password)
-    wait_for_session_cookie(page)
-    open_page(page, app_server.url, "contacts")
+    signed_in_at(page, app_server, student, "contacts")
     expect(heading(page, "Contacts & outreach")).to_be_visible()
     sign_out(page)
     wait_for_session_cookie(page, present=False)
@@ -87,10 +86,7 @@ def test_signing_out_on_any_page_signs_out_for_good(app_server, student, page):
 def test_the_next_person_to_sign_in_starts_on_their_own_home_page(app_server, student, page):
     """On a shared computer: a student signs out on one of their pages; the instructor who
     signs in next opens on the class dashboard, not on a page about the student's one."""
-    open_page(page, app_server.url)
-    sign_in(page, student.email, student.password)
-    wait_for_session_cookie(page)
-    open_page(page, app_server.url, "insights")
+    signed_in_at(page, app_server, student, "insights")
     expect(heading(page, "Insights")).to_be_visible()
     sign_out(page)
     expect(page.get_by_text("Sign in to open")).to_have_count(0)
