@@ -160,7 +160,8 @@ def test_sent_it_today_ticks_off_the_thank_you(app_server, student, page):
     # In a new session (the page opened by its URL), the contact's stage says so too.
     open_page(page, app_server.url, "contacts")
     choose_option(page, "Contact", "Katherine Johnson — Langley")
-    expect(page.get_by_text("Stage: Thanked", exact=True)).to_be_visible()
+    expect(page.get_by_text("Stage: Thanked · Next step: Nothing due", exact=True)) \
+        .to_be_visible()
 
 
 # --- 3. importing a tracker -------------------------------------------------------------------
