@@ -261,8 +261,7 @@ def stand_ins(groups, *, home, role: str | None = None) -> list:
         for page in group:
             def run(title=page.title, url_path=page.url_path, audience=audience) -> None:
                 if role is None:  # app.py's sign_in_first comes first; this is its fallback
-                    st.session_state[_WANTED] = url_path
-                    st.switch_page(home)
+                    _ask_to_sign_in(url_path, title, home)
                 st.title(title)
                 article = "an" if role[:1] in ("a", "e", "i", "o", "u") else "a"
                 st.info(f"{escape_markdown(title)} is a page for {audience}, and you are signed "
@@ -279,12 +278,17 @@ def sign_in_first(chosen, welcome) -> None:
     pages: remember that page and show the sign-in (`welcome`); app.py opens the page once the
     visitor has signed in (`wanted_page`)."""
     if chosen.url_path != welcome.url_path:
-        # Not the page someone has just signed out on: whoever signs in next at this browser
-        # starts on their own home page.
-        if not st.session_state.get("_signed_out"):
-            st.session_state[_WANTED] = chosen.url_path
-            st.session_state[_WANTED_TITLE] = chosen.title
-        st.switch_page(welcome)
+        _ask_to_sign_in(chosen.url_path, chosen.title, welcome)
+
+
+def _ask_to_sign_in(url_path: str, title: str, welcome) -> None:
+    """Remember the page at `url_path` for after the sign-in, and show the sign-in."""
+    # Not the page someone has just signed out on: whoever signs in next at this browser
+    # starts on their own home page.
+    if not st.session_state.get("_signed_out"):
+        st.session_state[_WANTED] = url_path
+        st.session_state[_WANTED_TITLE] = title
+    st.switch_page(welcome)
 
 
 def wanted_title() -> str | None:
